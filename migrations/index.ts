@@ -1,0 +1,15 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import * as m0001 from './0001_initial.js';
+
+/**
+ * Every migration, imported statically so the same list works under tsx, vitest and the compiled
+ * build (kysely's FileMigrationProvider cannot import .ts files on plain Node). Add new ones at the
+ * end; names sort in the order they run.
+ */
+export const migrations: Record<string, Migration> = {
+  '0001_initial': m0001,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: () => Promise.resolve(migrations),
+};

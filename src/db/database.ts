@@ -1,0 +1,96 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Kysely, Migrator, PostgresDialect, type Transaction } from 'kysely';
+import pg from 'pg';
+import { migrationProvider } from '../../migrations/index.js';
+import type { Logger } from '../logger.js';
+import type { DB } from './schema.js';
+
+export type Db = Kysely<DB>;
+export type Tx = Transaction<DB>;
+/** Repositories take either the database or an open transaction first. */
+export type Executor = Db | Tx;
+
+export interface Database {
+  db: Db;
+  /** true when running on the in-process embedded Postgres (PGlite). */
+  embedded: boolean;
+  /** Human description for logs and /readyz, without credentials. */
+  description: string;
+  close(): Promise<void>;
+}
+
+// Postgres `bigint` and `numeric` arrive as strings by default; counts and ids here fit in a JS number.
+pg.types.setTypeParser(20, (v) => Number(v));
+pg.types.setTypeParser(1700, (v) => Number(v));
+
+export interface OpenDatabaseOptions {
+  /** postgres:// URL of a server. Absent: the embedded database under dataDir. */
+  url?: string;
+  dataDir: string;
+  /** Pool size for a server (default 10). */
+  poolSize?: number;
+  logger?: Logger;
+}
+
+export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database> {
+  if (opts.url) {
+    const pool = new pg.Pool({
+      connectionString: opts.url,
+      max: opts.poolSize ?? 10,
+      connectionTimeoutMillis: 5_000,
+      idleTimeoutMillis: 30_000,
+      // A dropped server connection must not crash the process: the pool discards the client
+      // and the next query reconnects.
+    });
+    pool.on('error', (err) => opts.logger?.warn({ err: err.message }, 'database connection lost; will reconnect'));
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    return { db, embedded: false, description: `postgres ${redactUrl(opts.url)}`, close: () => db.destroy() };
+  }
+  const dir = resolve(opts.dataDir);
+  mkdirSync(dir, { recursive: true });
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { createPgConfig } = await import('@electric-sql/pglite/node-postgres');
+  const pglite = await PGlite.create(dir);
+  const pool = new pg.Pool(createPgConfig(pglite) as unknown as pg.PoolConfig);
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    embedded: true,
+    description: `embedded postgres (PGlite) in ${dir}`,
+    close: async () => {
+      await db.destroy();
+      await pglite.close();
+    },
+  };
+}
+
+export async function migrateToLatest(db: Db, logger?: Logger): Promise<void> {
+  const migrator = new Migrator({ db, provider: migrationProvider });
+  const { error, results } = await migrator.migrateToLatest();
+  for (const r of results ?? []) {
+    if (r.status === 'Success') logger?.info({ migration: r.migrationName }, 'migration applied');
+    if (r.status === 'Error') logger?.error({ migration: r.migrationName }, 'migration failed');
+  }
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparseable url)';
+  }
+}
+
+/** True for errors that mean "the database is not reachable right now" (retry later), not bad SQL. */
+export function isConnectionError(err: unknown): boolean {
+  const e = err as { code?: string; message?: string } | undefined;
+  if (!e) return false;
+  const code = e.code ?? '';
+  if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004', '53300'].includes(code)) return true;
+  const msg = e.message ?? '';
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|terminating connection|not queryable|Cannot use a pool after calling end/i.test(msg);
+}

@@ -1,0 +1,105 @@
+import { sql } from 'kysely';
+import type { Action } from '../domain/lifecycle.js';
+import { statusesAllowing } from '../domain/lifecycle.js';
+import type { Executor } from './database.js';
+import type { MentionRow, MentionUpdate, NewMention } from './schema.js';
+
+export async function getMention(db: Executor, id: number): Promise<MentionRow | undefined> {
+  return db.selectFrom('mentions').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/**
+ * Inserts mentions, ignoring any `(source, external_id)` already stored (or repeated in the batch).
+ * Returns the rows actually inserted.
+ */
+export async function insertMentions(
+  db: Executor,
+  rows: NewMention[],
+): Promise<Array<{ id: number; source: string; external_id: string }>> {
+  if (rows.length === 0) return [];
+  return db
+    .insertInto('mentions')
+    .values(rows)
+    .onConflict((oc) => oc.columns(['source', 'external_id']).doNothing())
+    .returning(['id', 'source', 'external_id'])
+    .execute();
+}
+
+/** Handles among `handles` that already have a mention from `source`: not a first contact. */
+export async function knownAuthors(db: Executor, source: string, handles: string[]): Promise<Set<string>> {
+  if (handles.length === 0) return new Set();
+  const rows = await db
+    .selectFrom('mentions')
+    .select('author_handle')
+    .distinct()
+    .where('source', '=', source)
+    .where(sql<string>`lower(author_handle)`, 'in', handles.map((h) => h.toLowerCase()))
+    .execute();
+  return new Set(rows.map((r) => r.author_handle.toLowerCase()));
+}
+
+/**
+ * The one way a mention changes state: a conditional UPDATE whose WHERE repeats the lifecycle's
+ * precondition (and any extra condition, such as "nobody owns it yet"). Returns the new row, or
+ * undefined when another change got there first.
+ */
+export async function applyTransition(
+  db: Executor,
+  id: number,
+  action: Action,
+  set: MentionUpdate,
+  extra?: { ownerIs?: string | null; ownerIsNot?: string; requireNoReply?: boolean; requireReply?: boolean },
+): Promise<MentionRow | undefined> {
+  let q = db
+    .updateTable('mentions')
+    .set({ ...set, updated_at: sql`now()` as unknown as Date })
+    .where('id', '=', id)
+    .where('status', 'in', statusesAllowing(action));
+  if (extra?.ownerIs === null) q = q.where('owner_id', 'is', null);
+  else if (extra?.ownerIs !== undefined) q = q.where('owner_id', '=', extra.ownerIs);
+  if (extra?.ownerIsNot !== undefined) q = q.where((eb) => eb.or([eb('owner_id', 'is', null), eb('owner_id', '!=', extra.ownerIsNot!)]));
+  if (extra?.requireNoReply) q = q.where('first_response_at', 'is', null);
+  if (extra?.requireReply) q = q.where('first_response_at', 'is not', null);
+  return q.returningAll().executeTakeFirst();
+}
+
+export interface NewEvent {
+  mentionId: number;
+  kind: string;
+  actorId: string | null;
+  fromStatus?: string | null;
+  toStatus?: string | null;
+  details?: Record<string, unknown>;
+  at?: Date;
+}
+
+export async function addEvent(db: Executor, e: NewEvent): Promise<void> {
+  await db
+    .insertInto('mention_events')
+    .values({
+      mention_id: e.mentionId,
+      kind: e.kind,
+      actor_id: e.actorId,
+      from_status: e.fromStatus ?? null,
+      to_status: e.toStatus ?? null,
+      details: JSON.stringify(e.details ?? {}),
+      ...(e.at ? { at: e.at } : {}),
+    })
+    .execute();
+}
+
+/** The latest event of one of `kinds` for a mention: who got there first when a change loses a race. */
+export async function latestEvent(db: Executor, mentionId: number, kinds: string[]) {
+  return db
+    .selectFrom('mention_events')
+    .selectAll()
+    .where('mention_id', '=', mentionId)
+    .where('kind', 'in', kinds)
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+export async function recordCardPosted(db: Executor, id: number, channel: string, ts: string): Promise<void> {
+  await db.updateTable('mentions').set({ card_channel: channel, card_ts: ts }).where('id', '=', id).execute();
+}

@@ -1,0 +1,127 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+export type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type Json<T> = ColumnType<T, T | string, T | string>;
+
+export type MentionStatus = 'new' | 'claimed' | 'escalated' | 'replied' | 'resolved' | 'closed_no_reply';
+
+export interface MentionsTable {
+  id: Generated<number>;
+  source: string;
+  external_id: string;
+  url: string | null;
+  text: string;
+  author_external_id: string | null;
+  author_handle: string;
+  author_name: string | null;
+  author_followers: number | null;
+  posted_at: Timestamp;
+  received_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  lang: string | null;
+  conversation_id: string | null;
+  sentiment_score: number | null;
+  sentiment_label: string | null;
+  priority: ColumnType<'high' | 'normal' | 'low', 'high' | 'normal' | 'low' | undefined>;
+  priority_reasons: ColumnType<string[], string | undefined, string>;
+  first_contact: ColumnType<boolean, boolean | undefined>;
+  status: ColumnType<MentionStatus, MentionStatus | undefined>;
+  owner_id: string | null;
+  claimed_at: Timestamp | null;
+  escalated_at: Timestamp | null;
+  escalated_by: string | null;
+  escalation_severity: string | null;
+  escalation_category: string | null;
+  escalation_reason: string | null;
+  first_response_at: Timestamp | null;
+  first_response_by: string | null;
+  closed_at: Timestamp | null;
+  closed_by: string | null;
+  close_kind: string | null;
+  close_reason: string | null;
+  sla_warn_at: Timestamp;
+  sla_due_at: Timestamp;
+  card_channel: string | null;
+  card_ts: string | null;
+  raw: Json<unknown> | null;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface MentionEventsTable {
+  id: Generated<string>;
+  mention_id: number;
+  kind: string;
+  actor_id: string | null;
+  from_status: string | null;
+  to_status: string | null;
+  details: ColumnType<Record<string, unknown>, string | undefined, string>;
+  at: ColumnType<Date, Date | string | undefined, never>;
+}
+
+export interface RepliesTable {
+  id: Generated<number>;
+  mention_id: number;
+  slack_user_id: string;
+  text: string;
+  mode: 'public' | 'dm';
+  destination: 'x' | 'elsewhere';
+  status: 'sending' | 'sent' | 'failed';
+  external_id: string | null;
+  external_url: string | null;
+  error: string | null;
+  created_at: ColumnType<Date, Date | string | undefined, never>;
+  sent_at: Timestamp | null;
+}
+
+export interface SavedRepliesTable {
+  id: Generated<number>;
+  title: string;
+  body: string;
+  created_by: string | null;
+  created_at: ColumnType<Date, Date | string | undefined, never>;
+  archived_at: Timestamp | null;
+}
+
+export type SlackJobKind = 'post_card' | 'update_card' | 'thread_reply' | 'post_message';
+
+export interface SlackJobsTable {
+  id: Generated<string>;
+  kind: SlackJobKind;
+  mention_id: number | null;
+  channel: string;
+  dedupe_key: string | null;
+  payload: ColumnType<Record<string, unknown>, string | undefined, string>;
+  priority: ColumnType<number, number | undefined>;
+  status: ColumnType<'pending' | 'done' | 'failed', 'pending' | undefined>;
+  rerun: ColumnType<boolean, boolean | undefined>;
+  attempts: ColumnType<number, number | undefined>;
+  run_after: ColumnType<Date, Date | string | undefined>;
+  locked_until: Timestamp | null;
+  locked_by: string | null;
+  first_attempt_at: Timestamp | null;
+  done_at: Timestamp | null;
+  result: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
+  last_error: string | null;
+  created_at: ColumnType<Date, Date | string | undefined, never>;
+}
+
+export interface AppStateTable {
+  key: string;
+  value: ColumnType<unknown, string, string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface DB {
+  mentions: MentionsTable;
+  mention_events: MentionEventsTable;
+  replies: RepliesTable;
+  saved_replies: SavedRepliesTable;
+  slack_jobs: SlackJobsTable;
+  app_state: AppStateTable;
+}
+
+export type MentionRow = Selectable<MentionsTable>;
+export type NewMention = Insertable<MentionsTable>;
+export type MentionUpdate = Updateable<MentionsTable>;
+export type SlackJobRow = Selectable<SlackJobsTable>;
+export type ReplyRow = Selectable<RepliesTable>;
+export type SavedReplyRow = Selectable<SavedRepliesTable>;

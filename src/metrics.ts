@@ -1,0 +1,35 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Prometheus metrics, one registry per app instance (tests run several in one process). */
+export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
+  const registry = new Registry();
+  if (opts.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'earshot_process_' });
+  const m = {
+    registry,
+    mentionsIngested: new Counter({ name: 'earshot_mentions_ingested_total', help: 'Mentions stored, by source', labelNames: ['source'], registers: [registry] }),
+    mentionsDuplicate: new Counter({ name: 'earshot_mentions_duplicate_total', help: 'Mentions received again and ignored, by source', labelNames: ['source'], registers: [registry] }),
+    cardsPosted: new Counter({ name: 'earshot_cards_posted_total', help: 'Mention cards posted to Slack', registers: [registry] }),
+    queueDepth: new Gauge({ name: 'earshot_card_queue_depth', help: 'Slack writes waiting in the queue', registers: [registry] }),
+    queueFailed: new Gauge({ name: 'earshot_card_queue_failed', help: 'Slack writes given up on (see the log)', registers: [registry] }),
+    claims: new Counter({ name: 'earshot_claims_total', help: 'Mentions claimed', registers: [registry] }),
+    claimConflicts: new Counter({ name: 'earshot_claim_conflicts_total', help: 'Claims that lost to someone faster', registers: [registry] }),
+    replies: new Counter({ name: 'earshot_replies_total', help: 'Replies sent, by destination and mode', labelNames: ['destination', 'mode', 'outcome'], registers: [registry] }),
+    firstResponseSeconds: new Histogram({
+      name: 'earshot_first_response_seconds',
+      help: 'Time from the customer’s post to the first visible reply',
+      buckets: [60, 300, 600, 1200, 1800, 2700, 3600, 7200, 14400, 86400],
+      registers: [registry],
+    }),
+    slaBreaches: new Counter({ name: 'earshot_sla_breaches_total', help: 'Mentions that passed their first-response deadline unanswered', registers: [registry] }),
+    remindersSent: new Counter({ name: 'earshot_reminders_sent_total', help: 'SLA reminders queued, by kind', labelNames: ['kind'], registers: [registry] }),
+    slackErrors: new Counter({ name: 'earshot_slack_errors_total', help: 'Failed Slack Web API calls from the queue, by error', labelNames: ['error'], registers: [registry] }),
+    slackRateLimited: new Counter({ name: 'earshot_slack_rate_limited_total', help: 'Slack 429 answers obeyed', registers: [registry] }),
+    xRequests: new Counter({ name: 'earshot_x_requests_total', help: 'X API requests, by endpoint and status', labelNames: ['endpoint', 'status'], registers: [registry] }),
+    xPostsRead: new Counter({ name: 'earshot_x_posts_read_total', help: 'Posts read from X (each one is billed), by source', labelNames: ['source'], registers: [registry] }),
+    xRateLimitWaits: new Counter({ name: 'earshot_x_rate_limit_waits_total', help: 'Times earshot waited for an X rate-limit reset', labelNames: ['endpoint'], registers: [registry] }),
+    webhookRequests: new Counter({ name: 'earshot_webhook_requests_total', help: 'Webhook requests, by HTTP status', labelNames: ['status'], registers: [registry] }),
+  };
+  return m;
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,29 @@
+import type { MentionRow } from '../db/schema.js';
+
+export type ReplyMode = 'public' | 'dm';
+
+export type SendOutcome =
+  | { ok: true; externalId?: string | null; url?: string | null }
+  | { ok: false; reason: string; retryable: boolean };
+
+/**
+ * The reply-out port: where a reply typed in Slack goes. The X sender posts it; the fallback
+ * records it as sent elsewhere (the person posts it themselves and may paste a link).
+ */
+export interface ReplyOut {
+  readonly destination: 'x' | 'elsewhere';
+  /** Whether this sender handles replies to `m`. */
+  handles(m: MentionRow): boolean;
+  /** One line for the Reply modal saying what will happen on submit. */
+  describe(m: MentionRow): string;
+  send(m: MentionRow, reply: { text: string; mode: ReplyMode; link?: string | null }): Promise<SendOutcome>;
+}
+
+/** Records the reply as sent outside earshot, with the link the person gave, if any. */
+export const recordedElsewhere: ReplyOut = {
+  destination: 'elsewhere',
+  handles: () => true,
+  describe: (m) =>
+    `earshot does not post to ${m.source === 'x' ? 'X without user credentials (X_API_KEY…)' : m.source} itself: send the reply there, then record it here (a link to it is welcome). The clock stops when you submit.`,
+  send: (_m, reply) => Promise.resolve({ ok: true, url: reply.link ?? null }),
+};

@@ -1,0 +1,83 @@
+import type { App, BlockButtonAction, BlockStaticSelectAction } from '@slack/bolt';
+import { getMention } from '../../../db/mentions.js';
+import { getReply, getSavedReply, listSavedReplies } from '../../../db/replies.js';
+import { isOpen } from '../../../domain/lifecycle.js';
+import { fillTemplate } from '../../../services/replies.js';
+import { replyModal, decodeMeta, type ModalMeta } from '../../blocks/modals.js';
+import { ACTION, INPUT } from '../../ids.js';
+import type { ListenerDeps } from '../deps.js';
+import { runForUser, tellUser } from '../respond.js';
+
+/** Opens the Reply modal: from a card's Reply button, or "Edit and retry" after a refused reply. */
+export function registerReply(app: App, deps: ListenerDeps): void {
+  const open = async (args: { client: App['client']; triggerId: string; user: string; channel: string; mentionId: number; text?: string; mode?: 'public' | 'dm' }) => {
+    const m = await getMention(deps.db, args.mentionId);
+    if (!m) return tellUser(args.client, args.channel, args.user, 'That mention no longer exists in earshot.', deps.logger);
+    if (!isOpen(m.status)) return tellUser(args.client, args.channel, args.user, 'This mention is already closed.', deps.logger);
+    if (!(await deps.permissions.canReply(args.user))) {
+      return tellUser(args.client, args.channel, args.user, `Only ${deps.permissions.describeResponders()} may reply as the brand. Ask one of them, or claim it and escalate.`, deps.logger);
+    }
+    const sender = deps.replies.senderFor(m);
+    const meta: ModalMeta = { mentionId: m.id, channel: args.channel };
+    await args.client.views.open({
+      trigger_id: args.triggerId,
+      view: replyModal({
+        mention: m,
+        meta,
+        savedReplies: await listSavedReplies(deps.db),
+        destinationNote: sender.describe(m),
+        postsForReal: sender.destination !== 'elsewhere',
+        initialText: args.text,
+        initialMode: args.mode,
+        publicLimit: sender.destination === 'x' ? 280 : undefined,
+      }),
+    });
+  };
+
+  app.action<BlockButtonAction>(ACTION.reply, async ({ ack, body, action, client }) => {
+    await ack();
+    const channel = body.channel?.id ?? deps.config.slack.triageChannel;
+    const mentionId = Number(action.value);
+    await runForUser({ client, channel, user: body.user.id, logger: deps.logger, ids: { mentionId } }, () =>
+      open({ client, triggerId: body.trigger_id, user: body.user.id, channel, mentionId }),
+    );
+  });
+
+  app.action<BlockButtonAction>(ACTION.retryReply, async ({ ack, body, action, client }) => {
+    await ack();
+    const channel = body.channel?.id ?? deps.config.slack.triageChannel;
+    const reply = await getReply(deps.db, Number(action.value));
+    if (!reply) return;
+    await runForUser({ client, channel, user: body.user.id, logger: deps.logger, ids: { replyId: reply.id } }, () =>
+      open({ client, triggerId: body.trigger_id, user: body.user.id, channel, mentionId: reply.mention_id, text: reply.text, mode: reply.mode }),
+    );
+  });
+
+  // Picking a saved reply puts its text (with the customer's name) in the box, ready to edit.
+  app.action<BlockStaticSelectAction>(INPUT.savedReply.action, async ({ ack, body, action, client }) => {
+    await ack();
+    const view = body.view;
+    const meta = decodeMeta(view?.private_metadata);
+    if (!view || !meta) return;
+    const [m, saved] = await Promise.all([getMention(deps.db, meta.mentionId), getSavedReply(deps.db, Number(action.selected_option.value))]);
+    if (!m || !saved) return;
+    const sender = deps.replies.senderFor(m);
+    const version = Date.now() % 1_000_000;
+    const modeState = view.state?.values?.[INPUT.replyMode.block]?.[INPUT.replyMode.action]?.selected_option?.value;
+    await client.views.update({
+      view_id: view.id,
+      hash: view.hash,
+      view: replyModal({
+        mention: m,
+        meta,
+        savedReplies: await listSavedReplies(deps.db),
+        destinationNote: sender.describe(m),
+        postsForReal: sender.destination !== 'elsewhere',
+        initialText: fillTemplate(saved.body, m),
+        initialMode: modeState === 'dm' ? 'dm' : 'public',
+        textVersion: version,
+        publicLimit: sender.destination === 'x' ? 280 : undefined,
+      }),
+    });
+  });
+}

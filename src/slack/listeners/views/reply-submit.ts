@@ -1,0 +1,63 @@
+import type { App, ViewSubmitAction } from '@slack/bolt';
+import { getMention } from '../../../db/mentions.js';
+import { escapeAndTruncate } from '../../../domain/mrkdwn.js';
+import { decodeMeta } from '../../blocks/modals.js';
+import { ACTION, INPUT, VIEW } from '../../ids.js';
+import type { ListenerDeps } from '../deps.js';
+import { runForUser, tellUser } from '../respond.js';
+
+type Values = ViewSubmitAction['view']['state']['values'];
+
+function textInput(values: Values, block: string, action: string): string | undefined {
+  const v = values[block]?.[action]?.value;
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** The text box's block id carries a version (so a saved reply can replace its value). */
+function replyText(values: Values): { block: string; text: string } | undefined {
+  const block = Object.keys(values).find((b) => b === INPUT.replyText.block || b.startsWith(`${INPUT.replyText.block}:`));
+  if (!block) return undefined;
+  return { block, text: (values[block]?.[INPUT.replyText.action]?.value ?? '').trim() };
+}
+
+export function registerReplySubmit(app: App, deps: ListenerDeps): void {
+  app.view<ViewSubmitAction>(VIEW.reply, async ({ ack, body, view, client }) => {
+    const meta = decodeMeta(view.private_metadata);
+    const values = view.state.values;
+    const reply = replyText(values);
+    const mode = values[INPUT.replyMode.block]?.[INPUT.replyMode.action]?.selected_option?.value === 'dm' ? 'dm' : 'public';
+    const link = textInput(values, INPUT.replyLink.block, INPUT.replyLink.action)?.trim() || null;
+    const saveAs = textInput(values, INPUT.replySave.block, INPUT.replySave.action)?.trim() || null;
+    const errors: Record<string, string> = {};
+    if (!reply || reply.text.length === 0) errors[reply?.block ?? INPUT.replyText.block] = 'Type the reply first.';
+    if (link && !/^https?:\/\/\S+$/i.test(link)) errors[INPUT.replyLink.block] = 'That does not look like a link (https://…).';
+    if (meta && reply && reply.text.length > 280 && mode === 'public') {
+      const m = await getMention(deps.db, meta.mentionId);
+      if (m && deps.replies.senderFor(m).destination === 'x') errors[reply.block] = `A public reply on X can be at most 280 characters (this one has ${reply.text.length}). Shorten it or send a direct message.`;
+    }
+    if (Object.keys(errors).length > 0) {
+      await ack({ response_action: 'errors', errors });
+      return;
+    }
+    await ack();
+    if (!meta || !reply) return;
+    const user = body.user.id;
+    await runForUser({ client, channel: meta.channel, user, logger: deps.logger, ids: { mentionId: meta.mentionId } }, async () => {
+      if (!(await deps.permissions.canReply(user))) {
+        await tellUser(client, meta.channel, user, `Only ${deps.permissions.describeResponders()} may reply as the brand; your reply was not sent.`, deps.logger);
+        return;
+      }
+      const result = await deps.replies.send(meta.mentionId, user, { text: reply.text, mode, link, saveAs });
+      if (result.ok) return;
+      const text = `:warning: Your reply was not sent: ${escapeAndTruncate(result.reason, 500)}. The mention is still waiting for an answer; your text is kept.`;
+      await tellUser(client, meta.channel, user, text, deps.logger, [
+        { type: 'section', text: { type: 'mrkdwn', text } },
+        {
+          type: 'actions',
+          elements: [{ type: 'button', action_id: ACTION.retryReply, text: { type: 'plain_text', text: 'Edit and retry' }, value: String(result.replyId) }],
+        },
+      ]);
+    });
+  });
+}
+
