@@ -1,0 +1,37 @@
+import { sql } from 'kysely';
+import type { Database } from './database.js';
+
+/** Advisory lock keys: one per kind of leader work. */
+export const LOCK = { slaSweep: 7_100_001, xPoller: 7_100_002 } as const;
+
+const local = new Set<number>();
+
+/**
+ * Runs `fn` only if no other replica (and no other tick in this process) is running the same
+ * leader work; returns whether it ran. On a Postgres server this is a session-level advisory
+ * lock held on one pinned connection for the duration of `fn` (released when it returns, or by
+ * the server if the connection drops), so `fn` may make slow HTTP calls without holding a
+ * transaction open. The embedded database serves one process, so an in-process guard suffices.
+ */
+export async function runAsLeader(database: Database, key: number, fn: () => Promise<void>): Promise<boolean> {
+  if (local.has(key)) return false;
+  local.add(key);
+  try {
+    if (database.embedded) {
+      await fn();
+      return true;
+    }
+    return await database.db.connection().execute(async (conn) => {
+      const got = await sql<{ ok: boolean }>`select pg_try_advisory_lock(${key}) as ok`.execute(conn);
+      if (!got.rows[0]?.ok) return false;
+      try {
+        await fn();
+      } finally {
+        await sql`select pg_advisory_unlock(${key})`.execute(conn).catch(() => undefined);
+      }
+      return true;
+    });
+  } finally {
+    local.delete(key);
+  }
+}
