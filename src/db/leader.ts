@@ -4,7 +4,8 @@ import type { Database } from './database.js';
 /** Advisory lock keys: one per kind of leader work. */
 export const LOCK = { slaSweep: 7_100_001, xPoller: 7_100_002 } as const;
 
-const local = new Set<number>();
+/** Per database handle (one per app instance), so instances in one test process still contend in Postgres. */
+const running = new WeakMap<Database, Set<number>>();
 
 /**
  * Runs `fn` only if no other replica (and no other tick in this process) is running the same
@@ -14,6 +15,8 @@ const local = new Set<number>();
  * transaction open. The embedded database serves one process, so an in-process guard suffices.
  */
 export async function runAsLeader(database: Database, key: number, fn: () => Promise<void>): Promise<boolean> {
+  let local = running.get(database);
+  if (!local) running.set(database, (local = new Set()));
   if (local.has(key)) return false;
   local.add(key);
   try {
