@@ -44,6 +44,11 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database>
       // and the next query reconnects.
     });
     pool.on('error', (err) => opts.logger?.warn({ err: err.message }, 'database connection lost; will reconnect'));
+    // pg emits 'error' on a checked-out client whose connection dies; without a listener that
+    // is an uncaught exception. The query in flight still fails and the pool drops the client.
+    pool.on('connect', (client) => {
+      client.on('error', (err) => opts.logger?.warn({ err: err.message }, 'database connection lost during a query'));
+    });
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     return { db, embedded: false, description: `postgres ${redactUrl(opts.url)}`, close: () => db.destroy() };
   }
