@@ -48,7 +48,9 @@ export class CardQueue {
   private inFlight = 0;
 
   constructor(private readonly deps: CardQueueDeps) {
-    this.pacer = new ChannelPacer(deps.postsPerSecond, deps.burst ?? 3);
+    // A hair under the limit: at exactly Slack's rate, network jitter alone makes some posts
+    // arrive early and cost a whole Retry-After second.
+    this.pacer = new ChannelPacer(deps.postsPerSecond * 0.97, deps.burst ?? 3);
   }
 
   start(): void {
