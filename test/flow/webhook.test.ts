@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.js';
 import { openDatabase } from '../../src/db/database.js';
 import { startFakeSlack, type FakeSlack } from '../fakes/slack-server.js';
-import { WEBHOOK_SECRET, sampleMention, startTestApp, type TestApp } from '../support/app.js';
+import { sampleMention, startTestApp, type TestApp } from '../support/app.js';
 import { createTestDatabase, usingServer, type TestDatabase } from '../support/db.js';
 import { startTcpProxy } from '../support/tcp-proxy.js';
 
