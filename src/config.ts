@@ -195,8 +195,10 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     const missing = userCredNames.filter((n) => !env[n]?.trim());
     problems.push(`${missing.join(', ')}: required together with ${userCredsSet.join(', ')} (all four user-context credentials are needed to reply on X)`);
   }
-  if (e && e.SLA_WARN_MINUTES >= e.SLA_FIRST_RESPONSE_MINUTES) {
-    problems.push(`SLA_WARN_MINUTES: must be less than SLA_FIRST_RESPONSE_MINUTES (${e.SLA_WARN_MINUTES} ≥ ${e.SLA_FIRST_RESPONSE_MINUTES})`);
+  const target = Number(env.SLA_FIRST_RESPONSE_MINUTES?.trim() || 60);
+  const warn = Number(env.SLA_WARN_MINUTES?.trim() || 45);
+  if (Number.isFinite(target) && Number.isFinite(warn) && warn >= target) {
+    problems.push(`SLA_WARN_MINUTES: must be less than SLA_FIRST_RESPONSE_MINUTES (${warn} ≥ ${target})`);
   }
   const sweepCron = env.SLA_SWEEP_CRON?.trim() || '* * * * *';
   const fields = sweepCron.split(/\s+/);

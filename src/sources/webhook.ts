@@ -78,10 +78,9 @@ const mentionSchema = z.object({
   lang: z.string().max(20).nullish(),
 });
 
-const bodySchema = z.union([
-  z.object({ mentions: z.array(z.unknown()).min(1, 'must hold at least one mention').max(1000, 'at most 1000 mentions per request') }),
-  z.object({}).passthrough(),
-]);
+const batchSchema = z.object({
+  mentions: z.array(z.unknown(), { message: 'must be an array of mentions' }).min(1, 'must hold at least one mention').max(1000, 'at most 1000 mentions per request'),
+});
 
 export type ParseResult =
   | { ok: true; mentions: IncomingMention[] }
@@ -98,11 +97,10 @@ export function parseWebhookBody(rawBody: Buffer): ParseResult {
   if (json === null || typeof json !== 'object' || Array.isArray(json)) {
     return { ok: false, error: 'body must be a JSON object: one mention, or {"mentions": [...]}', details: [] };
   }
-  const outer = bodySchema.safeParse(json);
   const isBatch = 'mentions' in json;
-  if (isBatch && (!outer.success || !('mentions' in outer.data))) {
-    const details = outer.success ? [] : outer.error.issues.map((i) => `${['mentions', ...i.path.slice(1)].join('.')}: ${i.message}`);
-    return { ok: false, error: 'invalid "mentions"', details: details.length ? details : ['mentions: must be an array of 1 to 1000 mentions'] };
+  if (isBatch) {
+    const outer = batchSchema.safeParse(json);
+    if (!outer.success) return { ok: false, error: 'invalid "mentions"', details: outer.error.issues.map((i) => `mentions: ${i.message}`) };
   }
   const list: unknown[] = isBatch ? ((json as { mentions: unknown[] }).mentions) : [json];
   const mentions: IncomingMention[] = [];
