@@ -96,7 +96,7 @@ export async function startEarshot(opts: StartOptions): Promise<Earshot> {
   });
   const replies = new Replies({ db, triage, clock, senders: [...(opts.replySenders ?? []), recordedElsewhere], metrics });
   const permissions = new Permissions({
-    client: slack.app.client,
+    client: slack.client,
     triageChannel: config.slack.triageChannel,
     respondersGroup: config.slack.respondersGroup,
     leadsGroup: config.slack.leadsGroup,

@@ -1,5 +1,5 @@
 import type { RequestListener } from 'node:http';
-import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
+import { App, HTTPReceiver, LogLevel, webApi, type Authorize } from '@slack/bolt';
 import type { Config } from '../config.js';
 import { boltLogger, type Logger } from '../logger.js';
 
@@ -7,6 +7,8 @@ type BoltApp = App;
 
 export interface SlackApp {
   app: BoltApp;
+  /** A client bound to the bot token, for calls made outside a listener. */
+  client: webApi.WebClient;
   /** HTTP mode: the handler for POST /slack/events, mounted on earshot's own server. */
   eventsHandler?: RequestListener;
   /** Socket Mode: opens the connection. HTTP mode: nothing to do. */
@@ -23,17 +25,18 @@ export function createSlackApp(config: Config, logger: Logger): SlackApp {
     retryConfig: { retries: 2, factor: 2, minTimeout: 250, maxTimeout: 2_000 },
     timeout: 10_000,
   };
+  const client = new webApi.WebClient(config.slack.botToken, { ...clientOptions, logger: slackLogger });
+  const authorize = cachedAuthorize(client, config.slack.botToken);
   if (config.slack.mode === 'socket') {
     const app = new App({
-      token: config.slack.botToken,
+      authorize,
       appToken: config.slack.appToken,
       socketMode: true,
       logger: slackLogger,
       logLevel: LogLevel.INFO,
       clientOptions,
-      tokenVerificationEnabled: false,
     });
-    return { app, start: async () => void (await app.start()), stop: () => app.stop() as Promise<void> };
+    return { app, client, start: async () => void (await app.start()), stop: () => app.stop() as Promise<void> };
   }
   const receiver = new HTTPReceiver({
     signingSecret: config.slack.signingSecret ?? '',
@@ -42,6 +45,25 @@ export function createSlackApp(config: Config, logger: Logger): SlackApp {
     // Ack first, then work: Bolt answers Slack as soon as the listener calls ack().
     processBeforeResponse: false,
   });
-  const app = new App({ token: config.slack.botToken, receiver, logger: slackLogger, clientOptions, tokenVerificationEnabled: false });
-  return { app, eventsHandler: receiver.requestListener, start: async () => undefined, stop: async () => undefined };
+  const app = new App({ authorize, receiver, logger: slackLogger, clientOptions });
+  return { app, client, eventsHandler: receiver.requestListener, start: async () => undefined, stop: async () => undefined };
+}
+
+/**
+ * Bolt's single-token mode with token verification off calls auth.test on every incoming event
+ * (it caches nothing): a Slack round trip before each ack. This asks once and remembers; a failed
+ * lookup is asked again on the next event.
+ */
+function cachedAuthorize(client: webApi.WebClient, botToken: string): Authorize<boolean> {
+  let identity: Promise<{ botId?: string; botUserId?: string }> | undefined;
+  return async () => {
+    identity ??= client.auth.test().then(
+      (r) => ({ botId: r.bot_id, botUserId: r.user_id }),
+      (err: unknown) => {
+        identity = undefined;
+        throw err;
+      },
+    );
+    return { botToken, ...(await identity) };
+  };
 }

@@ -23,6 +23,9 @@ export async function runForUser(
   ctx: { client: webApi.WebClient; channel: string | undefined; user: string; logger: Logger; ids: Record<string, unknown> },
   work: () => Promise<void>,
 ): Promise<void> {
+  // The ack is written already; let the event loop answer every other pending request before
+  // this one's slower work (a burst of clicks is acked first, then processed).
+  await new Promise<void>((resolve) => setImmediate(resolve));
   try {
     await work();
   } catch (err) {
