@@ -39,7 +39,7 @@ export async function measureClaimAck(database: Database, clicks = 200) {
     const ms = await new Promise<number[]>((resolve, reject) => {
       child.once('message', (m) => resolve(m as number[]));
       child.once('error', reject);
-      child.send({ url: `${app.url}/slack/events`, warmUrl: `${app.url}/healthz`, requests });
+      child.send({ url: `${app.url}/slack/events`, warmPath: '/healthz', requests });
     });
     const bad = ms.filter((x) => x < 0).length;
     return { clicks, non200: bad, p50_ms: percentile(ms, 50), p99_ms: percentile(ms, 99), max_ms: Math.max(...ms) };

@@ -88,7 +88,10 @@ export function boltLogger(logger: Logger): BoltLogger {
   const fmt = (msgs: unknown[]) =>
     msgs.map((m) => (typeof m === 'string' ? m : m instanceof Error ? m.message : safeJson(m))).join(' ');
   return {
-    debug: (...m: unknown[]) => child.debug(fmt(m)),
+    // Bolt logs every request at debug; format only what will be written.
+    debug: (...m: unknown[]) => {
+      if (child.isLevelEnabled('debug')) child.debug(fmt(m));
+    },
     info: (...m: unknown[]) => child.info(fmt(m)),
     warn: (...m: unknown[]) => child.warn(fmt(m)),
     error: (...m: unknown[]) => child.error(fmt(m)),
