@@ -191,3 +191,52 @@ describe('reply, escalate, close', () => {
     expect(row.closed_by).toBe('UCAROL');
   });
 });
+
+describe('saved replies, reassign and resolve', () => {
+  it('picking a saved reply fills the text box with the customer’s name, ready to edit', async () => {
+    const m = await newCard({ author: { handle: 'jdoe', name: 'Jane Doe' } });
+    const before = slack.views.opened.length;
+    await app.interact(blockAction({ user: 'UALICE', actionId: ACTION.reply, value: String(m.id), messageTs: m.card_ts!, channel: TRIAGE }));
+    await slack.waitFor(() => slack.views.opened.length > before);
+    const view = slack.views.opened.at(-1)! as any;
+    const select = view.blocks.find((b: any) => b.block_id === INPUT.savedReply.block).accessory;
+    const sorry = select.options.find((o: any) => o.text.text.startsWith('Sorry'));
+    expect(sorry).toBeDefined();
+    await app.interact(blockAction({ user: 'UALICE', type: 'static_select', actionId: INPUT.savedReply.action, selectedOption: sorry.value, view: { ...view, state: { values: {} } } }));
+    await slack.waitFor(() => slack.okCalls('views.update').length > 0);
+    const updated = slack.views.byId.get(view.id) as any;
+    const input = updated.blocks.find((b: any) => String(b.block_id).startsWith(`${INPUT.replyText.block}:`));
+    expect(input.element.initial_value).toMatch(/^Hi Jane, we’re sorry about this/);
+    expect(input.block_id).not.toBe(`${INPUT.replyText.block}:0`);
+  });
+
+  it('a lead hands a mention to someone else; the card shows the new owner', async () => {
+    const m = await newCard();
+    await app.interact(blockAction({ user: 'UALICE', actionId: ACTION.claim, value: String(m.id), messageTs: m.card_ts!, channel: TRIAGE }));
+    await app.interact(
+      viewSubmission({
+        user: 'ULEAD',
+        callbackId: VIEW.reassign,
+        privateMetadata: JSON.stringify({ mentionId: m.id, channel: TRIAGE }),
+        values: { [INPUT.reassignUser.block]: { [INPUT.reassignUser.action]: { type: 'users_select', selected_user: 'UCAROL' } } },
+      }),
+    );
+    await slack.waitFor(() => allText(cardMessage(m.card_ts!)).includes('Claimed by <@UCAROL>'), 10_000, 'reassigned card');
+    await slack.waitFor(() => slack.thread(TRIAGE, m.card_ts!).some((t) => (t.text ?? '').includes('<@ULEAD> handed this to <@UCAROL>')));
+  });
+
+  it('resolve needs a reply first, then closes the mention and removes the buttons', async () => {
+    const m = await newCard();
+    const before = slack.ephemerals.length;
+    await app.interact(blockAction({ user: 'UBOB', type: 'overflow', actionId: ACTION.more, selectedOption: `${MORE.resolve}:${m.id}`, messageTs: m.card_ts!, channel: TRIAGE }));
+    await slack.waitFor(() => slack.ephemerals.length > before);
+    expect(slack.ephemerals.at(-1)!.text).toMatch(/Reply first/);
+    await app.replies.send(m.id, 'UBOB', { text: 'Sorted, thanks for your patience!', mode: 'public' });
+    await app.interact(blockAction({ user: 'UBOB', type: 'overflow', actionId: ACTION.more, selectedOption: `${MORE.resolve}:${m.id}`, messageTs: m.card_ts!, channel: TRIAGE }));
+    await slack.waitFor(() => allText(cardMessage(m.card_ts!)).includes('Resolved'), 10_000, 'resolved card');
+    const msg = cardMessage(m.card_ts!);
+    expect((msg.blocks as any[]).some((b) => b.type === 'actions')).toBe(false);
+    const events = await database.db.selectFrom('mention_events').select('kind').where('mention_id', '=', m.id).orderBy('id').execute();
+    expect(events.map((e) => e.kind)).toEqual(['replied', 'resolved']);
+  });
+});
