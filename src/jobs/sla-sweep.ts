@@ -1,0 +1,178 @@
+import type { Clock } from '../clock.js';
+import type { Database, Tx } from '../db/database.js';
+import { LOCK, runAsLeader } from '../db/leader.js';
+import { addEvent, applyTransition } from '../db/mentions.js';
+import { addReminderEvents, lockDueMentions, saveSlaBookkeeping, type SlaBookkeeping, type SweepMention } from '../db/sla.js';
+import { enqueueCardUpdates, enqueueJobs, JOB_PRIORITY, type NewJob } from '../db/slack-jobs.js';
+import { planReminders, type DueReminder, type ReminderFacts, type ReminderSettings } from '../domain/reminders.js';
+import { slaDeadlines, type SlaPolicy } from '../domain/sla.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import { reminderMessage, type ReminderAudience } from '../slack/blocks/reminders.js';
+
+export interface SlaSweepDeps {
+  database: Database;
+  clock: Clock;
+  logger: Logger;
+  metrics?: Metrics;
+  slaPolicy: SlaPolicy;
+  settings: ReminderSettings;
+  audience: ReminderAudience;
+  triageChannel: string;
+  /** Mentions decided per transaction (default 500). */
+  batchSize?: number;
+  /** Batches per tick at most (default 20); a bigger backlog continues on the next tick. */
+  maxBatches?: number;
+  /** Wakes the card queue after a commit that queued something. */
+  onQueued?: () => void;
+}
+
+export interface QueuedReminder extends DueReminder {
+  mentionId: number;
+}
+
+export interface SweepResult {
+  /** Mentions whose check had come. */
+  checked: number;
+  /** Reminders queued by this sweep (a reminder queued before is not queued again). */
+  queued: QueuedReminder[];
+  /** Mentions whose claim was released at the deadline. */
+  released: number[];
+  ms: number;
+}
+
+/**
+ * The SLA sweep: reads the mentions whose next check has come, asks the pure rule
+ * (`planReminders`) what is owed, and in one transaction per batch queues each reminder as a
+ * thread reply with the unique key `reminder:<mention>:<kind>:<n>`, records the bookkeeping and
+ * the next check, and refreshes the card when its SLA line changed. A crash before the commit
+ * loses nothing (the mention is still due); a re-run after it finds the next check moved on, and
+ * the unique key refuses a second copy of any reminder; the card queue never posts a job twice.
+ */
+export class SlaSweep {
+  private current: Promise<unknown> | undefined;
+
+  constructor(private readonly deps: SlaSweepDeps) {}
+
+  /** One tick, on this replica only if no other is sweeping (Postgres advisory lock); null if not. */
+  async sweepAsLeader(): Promise<SweepResult | null> {
+    let result: SweepResult | null = null;
+    await runAsLeader(this.deps.database, LOCK.slaSweep, async () => {
+      result = await this.sweep();
+    });
+    return result;
+  }
+
+  /** One tick. Safe to run concurrently with itself: rows are locked and reminders keyed. */
+  async sweep(): Promise<SweepResult> {
+    const run = this.run();
+    this.current = run;
+    try {
+      return await run;
+    } finally {
+      if (this.current === run) this.current = undefined;
+    }
+  }
+
+  /** Resolves when the tick in flight (if any) has finished; for a clean stop. */
+  async idle(): Promise<void> {
+    await this.current?.catch(() => undefined);
+  }
+
+  private async run(): Promise<SweepResult> {
+    const started = performance.now();
+    const now = this.deps.clock.now();
+    const batchSize = this.deps.batchSize ?? 500;
+    const result: SweepResult = { checked: 0, queued: [], released: [], ms: 0 };
+    for (let i = 0; i < (this.deps.maxBatches ?? 20); i++) {
+      const batch = await this.deps.database.db.transaction().execute((trx) => this.batch(trx, now, batchSize));
+      result.checked += batch.checked;
+      result.queued.push(...batch.queued);
+      result.released.push(...batch.released);
+      this.afterCommit(batch.queued);
+      if (batch.checked < batchSize) break;
+    }
+    result.ms = performance.now() - started;
+    const log = { checked: result.checked, reminders: result.queued.length, released: result.released.length, ms: Math.round(result.ms) };
+    if (result.queued.length > 0 || result.released.length > 0) this.deps.logger.info(log, 'SLA sweep queued reminders');
+    else this.deps.logger.debug(log, 'SLA sweep: nothing due');
+    return result;
+  }
+
+  /** One transaction: decide every due mention of the batch, then write it all in a few statements. */
+  private async batch(trx: Tx, now: Date, limit: number): Promise<Omit<SweepResult, 'ms'>> {
+    const { slaPolicy, settings, triageChannel } = this.deps;
+    const rows = await lockDueMentions(trx, now, limit);
+    const jobs: Array<NewJob & { reminder: QueuedReminder }> = [];
+    const refresh: Array<{ mentionId: number; channel: string }> = [];
+    const released: number[] = [];
+    const bookkeeping: SlaBookkeeping[] = [];
+    for (const row of rows) {
+      const plan = planReminders(factsOf(row), slaPolicy, settings, now);
+      const channel = row.card_channel ?? triageChannel;
+      const releasedOwner = plan.releaseClaim ? await releaseClaim(trx, row) : null;
+      if (releasedOwner) released.push(row.id);
+      const { dueAt } = slaDeadlines(row.posted_at, row.priority, slaPolicy);
+      const mention = releasedOwner ? { ...row, owner_id: null, status: 'new' as const } : row;
+      for (const reminder of plan.reminders) {
+        const { text } = reminderMessage(reminder, mention, { now, dueAt, audience: this.deps.audience, releasedOwner });
+        jobs.push({
+          kind: 'thread_reply',
+          channel,
+          mentionId: row.id,
+          dedupeKey: reminderKey(row.id, reminder),
+          priority: JOB_PRIORITY.reminder,
+          // The deadline is news for the whole channel; the rest stays in the card's thread.
+          payload: { text, broadcast: reminder.kind === 'overdue', reminder },
+          reminder: { mentionId: row.id, ...reminder },
+        });
+      }
+      if (plan.refreshCard || releasedOwner) refresh.push({ mentionId: row.id, channel });
+      bookkeeping.push({ id: row.id, slaStage: plan.slaStage, followUps: plan.followUps, lastFollowUpAt: plan.lastFollowUpAt, nextCheckAt: plan.nextCheckAt });
+    }
+    // A key that exists already (a re-run) adds nothing, and is neither logged nor counted again.
+    const added = new Set((await enqueueJobs(trx, jobs.map(({ reminder: _, ...job }) => job))).map((r) => r.dedupe_key));
+    const queued = jobs.filter((j) => added.has(j.dedupeKey ?? null)).map((j) => j.reminder);
+    await addReminderEvents(trx, queued, now);
+    await enqueueCardUpdates(trx, refresh);
+    await saveSlaBookkeeping(trx, bookkeeping);
+    return { checked: rows.length, queued, released };
+  }
+
+  private afterCommit(queued: QueuedReminder[]): void {
+    const { metrics } = this.deps;
+    for (const r of queued) {
+      metrics?.remindersSent.inc({ kind: r.kind });
+      if (r.kind === 'overdue') metrics?.slaBreaches.inc();
+    }
+    if (queued.length > 0) this.deps.onQueued?.();
+  }
+}
+
+/** The reminder's unique key: the same reminder has the same key on every replica and every re-run. */
+export function reminderKey(mentionId: number, r: DueReminder): string {
+  return `reminder:${mentionId}:${r.kind}:${r.n}`;
+}
+
+function factsOf(row: SweepMention): ReminderFacts {
+  return {
+    postedAt: row.posted_at,
+    priority: row.priority,
+    status: row.status,
+    ownerId: row.owner_id,
+    firstResponseAt: row.first_response_at,
+    escalatedAt: row.escalated_at,
+    slaStage: row.sla_stage,
+    followUps: row.sla_follow_ups,
+    lastFollowUpAt: row.sla_follow_up_at,
+  };
+}
+
+/** Frees the claim of an owner who let the deadline pass (SLA_RELEASE_ON_BREACH); returns who owned it. */
+async function releaseClaim(trx: Tx, row: SweepMention): Promise<string | null> {
+  if (!row.owner_id) return null;
+  const after = await applyTransition(trx, row.id, 'release', { owner_id: null, claimed_at: null, status: 'new' }, { ownerIs: row.owner_id, requireNoReply: true });
+  if (!after) return null;
+  await addEvent(trx, { mentionId: row.id, kind: 'released', actorId: null, fromStatus: row.status, toStatus: after.status, details: { reason: 'sla_breach', owner: row.owner_id } });
+  return row.owner_id;
+}
