@@ -1,0 +1,137 @@
+import { Kysely, PostgresDialect, type CompiledQuery } from 'kysely';
+import pg from 'pg';
+import type { Database } from '../src/db/database.js';
+import type { DB } from '../src/db/schema.js';
+import { statsWindow } from '../src/domain/stats-window.js';
+import { computeStats } from '../src/services/stats.js';
+import { startFakeSlack, type RecordedCall } from '../test/fakes/slack-server.js';
+import { startTestApp } from '../test/support/app.js';
+import { commandBody, slackHeaders } from '../test/support/slack-requests.js';
+import { responderId, seedStats, type SeedStatsOptions } from './seed-stats.js';
+import { percentile } from './stats.js';
+
+/**
+ * `/social-stats 30d` over a seeded history (1M mentions by default), measured two ways:
+ * - `end_to_end_*`: a signed slash command over HTTP into the real app until its answer reaches
+ *   the fake Slack's response URL (what the person waits for);
+ * - `queries_*`: `computeStats` alone (the database work).
+ * Both for the whole team and for one person (`30d me`), after two warm-up runs each.
+ */
+export interface SocialStatsFigures {
+  mentions: number;
+  in_30d_window: number;
+  seeded: boolean;
+  seed_ms: number;
+  runs: number;
+  end_to_end_team: { p50_ms: number; p95_ms: number; max_ms: number };
+  end_to_end_person: { p50_ms: number; p95_ms: number; max_ms: number };
+  queries_team: { p50_ms: number; p95_ms: number };
+  queries_person: { p50_ms: number; p95_ms: number };
+  target_p95_ms: number;
+}
+
+export async function measureSocialStats(database: Database, opts: { runs?: number; seed?: SeedStatsOptions } = {}): Promise<SocialStatsFigures> {
+  const runs = opts.runs ?? 20;
+  const seeded = await seedStats(database.db, opts.seed);
+  const now = new Date();
+  const window = statsWindow('30d', now, 'UTC');
+  const person = responderId(3);
+
+  const timeQueries = async (userId?: string) => {
+    const ms: number[] = [];
+    for (let i = 0; i < runs + 2; i++) {
+      const t0 = performance.now();
+      await computeStats(database.db, { window: statsWindow('30d', new Date(), 'UTC'), userId, now: new Date() });
+      if (i >= 2) ms.push(performance.now() - t0); // two warm-up runs
+    }
+    return ms;
+  };
+  const queriesTeam = await timeQueries();
+  const queriesPerson = await timeQueries(person);
+
+  const slack = await startFakeSlack();
+  const app = await startTestApp({ slack, database, runQueue: false });
+  try {
+    const timeCommand = async (user: string, text: string) => {
+      const ms: number[] = [];
+      for (let i = 0; i < runs + 2; i++) {
+        const id = `bench-${user}-${i}`;
+        const answered = new Promise<void>((resolve) => {
+          const listener = (c: RecordedCall) => {
+            if (c.method === 'response_url' && c.args.response_id === id) {
+              slack.off('call', listener);
+              resolve();
+            }
+          };
+          slack.on('call', listener);
+        });
+        const body = commandBody({ user, text, responseUrl: slack.responseUrl(id) });
+        const t0 = performance.now();
+        const r = await fetch(`${app.url}/slack/events`, { method: 'POST', body, headers: slackHeaders(body) });
+        if (r.status !== 200) throw new Error(`/social-stats answered HTTP ${r.status}`);
+        await answered;
+        if (i >= 2) ms.push(performance.now() - t0);
+      }
+      return ms;
+    };
+    const e2eTeam = await timeCommand('UBENCHASK', '30d');
+    const e2ePerson = await timeCommand(person, '30d me');
+    const inWindow = await database.db
+      .selectFrom('mentions')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('posted_at', '>=', window.from)
+      .where('posted_at', '<', window.to)
+      .executeTakeFirstOrThrow();
+    const fig = (ms: number[]) => ({ p50_ms: percentile(ms, 50), p95_ms: percentile(ms, 95), max_ms: Math.round(Math.max(...ms) * 10) / 10 });
+    return {
+      mentions: seeded.total,
+      in_30d_window: Number(inWindow.n),
+      seeded: seeded.seeded,
+      seed_ms: Math.round(seeded.ms),
+      runs,
+      end_to_end_team: fig(e2eTeam),
+      end_to_end_person: fig(e2ePerson),
+      queries_team: { p50_ms: percentile(queriesTeam, 50), p95_ms: percentile(queriesTeam, 95) },
+      queries_person: { p50_ms: percentile(queriesPerson, 50), p95_ms: percentile(queriesPerson, 95) },
+      target_p95_ms: 200,
+    };
+  } finally {
+    await app.stop();
+    await slack.close();
+  }
+}
+
+/**
+ * EXPLAIN (ANALYZE, BUFFERS) of every query behind `/social-stats 30d` (server only), with the
+ * settings the report runs them with: the evidence that each is an index range scan.
+ */
+export async function explainSocialStats(url: string, userId?: string): Promise<Array<{ sql: string; plan: string }>> {
+  const captured: CompiledQuery[] = [];
+  const pool = new pg.Pool({ connectionString: url, max: 5 });
+  const db = new Kysely<DB>({
+    dialect: new PostgresDialect({ pool }),
+    log: (e) => {
+      if (e.level === 'query') captured.push(e.query);
+    },
+  });
+  try {
+    const now = new Date();
+    await computeStats(db, { window: statsWindow('30d', now, 'UTC'), userId, now });
+    const out: Array<{ sql: string; plan: string }> = [];
+    // The report's own queries (not begin / set_config / commit), with reportQuery's settings.
+    const client = await pool.connect();
+    try {
+      await client.query(`set jit = off`);
+      await client.query(`set work_mem = '32MB'`);
+      for (const q of captured.filter((c) => /^\s*(select|with)\b/i.test(c.sql) && !c.sql.includes('set_config'))) {
+        const r = await client.query<{ 'QUERY PLAN': string }>(`explain (analyze, buffers) ${q.sql}`, q.parameters as unknown[]);
+        out.push({ sql: q.sql.replace(/\s+/g, ' ').trim(), plan: r.rows.map((x) => x['QUERY PLAN']).join('\n') });
+      }
+    } finally {
+      client.release();
+    }
+    return out;
+  } finally {
+    await db.destroy();
+  }
+}

@@ -1,0 +1,325 @@
+import { sql, type RawBuilder } from 'kysely';
+import type { Executor } from '../db/database.js';
+import type { StatsWindow } from '../domain/stats-window.js';
+
+/**
+ * The numbers behind /social-stats, all computed by Postgres: counts, FILTERed aggregates and
+ * `percentile_cont` over index ranges (see migrations/0004_stats.ts). No mention row is loaded into
+ * JavaScript; each query returns a handful of rows whatever the volume.
+ *
+ * Definitions (also in the README):
+ * - received: mentions posted in the period. Of those, by their state now: answered (a first reply
+ *   the customer can see exists), open (still waiting for one), closed without reply (no reply
+ *   needed / spam). received = answered + open + closed without reply.
+ * - first response time: first_response_at − posted_at (a reply stamped before the post counts
+ *   as 0), over the answered mentions received in the period; median and p90 by percentile_cont.
+ * - % within target: of the mentions whose deadline (sla_due_at) fell in the period, the share
+ *   answered by that deadline. Mentions closed without any reply are not due (`not_applicable`);
+ *   a mention still unanswered past its deadline counts as missed.
+ * - per person: claimed = mentions received in the period that the person owns now; replied = first
+ *   replies they sent to mentions received in the period, with their median; % within target =
+ *   of the mentions they own that came due in the period, the share answered in time.
+ */
+
+export interface PeriodFigures {
+  received: number;
+  answered: number;
+  /** Received in the period and still waiting for a first reply. */
+  open: number;
+  closedNoReply: number;
+  /** Seconds; null when nothing received in the period was answered. */
+  medianFirstResponseSec: number | null;
+  p90FirstResponseSec: number | null;
+  /** Deadlines that fell in the period (closed-without-reply excluded) and how many were met. */
+  due: number;
+  dueMet: number;
+  /** dueMet / due, 0..1; null when nothing came due. */
+  withinTarget: number | null;
+  escalated: number;
+  escalations: { isolated: number; policy: number; procedural: number; other: number };
+  sentiment: { positive: number; neutral: number; negative: number; unscored: number };
+}
+
+export interface OpenNow {
+  /** Open and waiting for a first reply, whenever they were posted. */
+  waiting: number;
+  atRisk: number;
+  overdue: number;
+}
+
+export interface ResponderFigures {
+  userId: string;
+  claimed: number;
+  replied: number;
+  medianFirstResponseSec: number | null;
+  due: number;
+  dueMet: number;
+  withinTarget: number | null;
+}
+
+export interface StatsReport {
+  window: StatsWindow;
+  /** Set when the report is about one person (the mentions they own). */
+  userId?: string;
+  current: PeriodFigures;
+  previous: PeriodFigures;
+  openNow: OpenNow;
+  /** Most replies first; at most `maxResponders`. */
+  responders: ResponderFigures[];
+  respondersTotal: number;
+  /** Busiest hours of the day (0–23 in the window's time zone) by mentions received, busiest first. */
+  busiestHours: Array<{ hour: number; count: number }>;
+}
+
+export interface StatsQuery {
+  window: StatsWindow;
+  userId?: string;
+  now: Date;
+  maxResponders?: number;
+}
+
+const AWAITING = sql`status in ('new', 'claimed', 'escalated')`;
+/** Post to first reply, never negative (a reply stamped before the post, clock skew, counts as 0). */
+const FIRST_RESPONSE = sql`(greatest(first_response_at, posted_at) - posted_at)`;
+
+export async function computeStats(db: Executor, q: StatsQuery): Promise<StatsReport> {
+  // Small queries run side by side on the pool (and Postgres' parallel workers): the answer takes
+  // as long as the slowest of them, not their sum. Each reads one index range.
+  const [counts, curPct, prevPct, breakdown, repliers, due, openNow] = await Promise.all([
+    reportQuery(db, periodCounts(q)),
+    reportQuery(db, periodPercentiles(q, 'cur')),
+    reportQuery(db, periodPercentiles(q, 'prev')),
+    reportQuery(db, currentBreakdown(q)),
+    reportQuery(db, replierFigures(q)),
+    reportQuery(db, dueCounts(q)),
+    openNowFigures(db, q.now, q.userId),
+  ]);
+  const figures = (period: 'cur' | 'prev'): PeriodFigures => {
+    const r = counts.find((x) => x.cur === (period === 'cur'));
+    const n = (name: (typeof PERIOD_COUNTS)[number][0]) => num(r?.[name]);
+    const pct = (period === 'cur' ? curPct : prevPct)[0];
+    const d = due.find((x) => x.cur === (period === 'cur') && x.total);
+    const dueCount = num(d?.due);
+    const met = num(d?.met);
+    return {
+      received: n('received'),
+      answered: n('answered'),
+      open: n('open'),
+      closedNoReply: n('closed_no_reply'),
+      medianFirstResponseSec: numOrNull(pct?.median_s),
+      p90FirstResponseSec: numOrNull(pct?.p90_s),
+      due: dueCount,
+      dueMet: met,
+      withinTarget: dueCount > 0 ? met / dueCount : null,
+      escalated: n('escalated'),
+      escalations: { isolated: n('esc_isolated'), policy: n('esc_policy'), procedural: n('esc_procedural'), other: n('esc_other') },
+      sentiment: { positive: n('positive'), neutral: n('neutral'), negative: n('negative'), unscored: n('unscored') },
+    };
+  };
+
+  const people = new Map<string, ResponderFigures>();
+  const person = (who: string): ResponderFigures => {
+    let f = people.get(who);
+    if (!f) {
+      f = { userId: who, claimed: 0, replied: 0, medianFirstResponseSec: null, due: 0, dueMet: 0, withinTarget: null };
+      people.set(who, f);
+    }
+    return f;
+  };
+  const wanted = (who: string | null): who is string => who !== null && (q.userId === undefined || who === q.userId);
+  for (const b of breakdown) if (b.kind === 'owner' && wanted(b.owner_id)) person(b.owner_id).claimed = num(b.n);
+  for (const r of repliers) {
+    if (!wanted(r.who)) continue;
+    const f = person(r.who);
+    f.replied = num(r.replied);
+    f.medianFirstResponseSec = numOrNull(r.median_s);
+  }
+  for (const d of due) {
+    if (!d.cur || d.total || !wanted(d.owner_id)) continue;
+    const f = person(d.owner_id);
+    f.due = num(d.due);
+    f.dueMet = num(d.met);
+    f.withinTarget = f.due > 0 ? f.dueMet / f.due : null;
+  }
+  const sorted = [...people.values()].sort((a, b) => b.replied - a.replied || b.claimed - a.claimed || b.due - a.due || a.userId.localeCompare(b.userId));
+
+  return {
+    window: q.window,
+    ...(q.userId !== undefined ? { userId: q.userId } : {}),
+    current: figures('cur'),
+    previous: figures('prev'),
+    openNow,
+    responders: sorted.slice(0, q.maxResponders ?? 25),
+    respondersTotal: sorted.length,
+    busiestHours: breakdown.filter((b) => b.kind === 'hour').map((h) => ({ hour: num(h.hour), count: num(h.n) })),
+  };
+}
+
+/**
+ * Runs a report query in a transaction of its own with JIT off (compiling costs more than these
+ * queries take) and room to sort in memory. Inside a caller's transaction it just runs.
+ */
+async function reportQuery<T>(db: Executor, query: RawBuilder<T>): Promise<T[]> {
+  if (db.isTransaction) return (await query.execute(db)).rows;
+  return db.transaction().execute(async (trx) => {
+    await sql`select set_config('jit', 'off', true), set_config('work_mem', '32MB', true)`.execute(trx);
+    return (await query.execute(trx)).rows;
+  });
+}
+
+/** Rows whose `column` lies in the current or the previous period (they may have a gap between them: `today`). */
+function inEitherPeriod(column: RawBuilder<unknown>, w: StatsWindow) {
+  return sql`${column} >= ${w.prevFrom} and ${column} < ${w.to} and (${column} >= ${w.from} or ${column} < ${w.prevTo})`;
+}
+
+function ownedBy(userId: string | undefined) {
+  return userId === undefined ? sql`` : sql`and owner_id = ${userId}`;
+}
+
+/** What is counted per period, each a FILTER over the mentions received in it (named as in PeriodFigures). */
+const PERIOD_COUNTS = [
+  ['received', sql`true`],
+  ['answered', sql`first_response_at is not null`],
+  ['open', sql`first_response_at is null and ${AWAITING}`],
+  ['closed_no_reply', sql`status = 'closed_no_reply'`],
+  ['escalated', sql`escalated_at is not null`],
+  ['esc_isolated', sql`escalated_at is not null and escalation_category = 'isolated'`],
+  ['esc_policy', sql`escalated_at is not null and escalation_category = 'policy'`],
+  ['esc_procedural', sql`escalated_at is not null and escalation_category = 'procedural'`],
+  ['esc_other', sql`escalated_at is not null and (escalation_category is null or escalation_category not in ('isolated', 'policy', 'procedural'))`],
+  ['positive', sql`sentiment_label = 'positive'`],
+  ['neutral', sql`sentiment_label = 'neutral'`],
+  ['negative', sql`sentiment_label = 'negative'`],
+  ['unscored', sql`sentiment_label is null or sentiment_label not in ('positive', 'neutral', 'negative')`],
+] as const;
+
+type CountsRow = { cur: boolean } & Record<(typeof PERIOD_COUNTS)[number][0], number>;
+
+/** Both periods in one index-only range scan over posted_at (mentions_stats_posted_idx), hashed by period; parallel. */
+function periodCounts(q: StatsQuery) {
+  const w = q.window;
+  const columns = PERIOD_COUNTS.map(([name, when]) => sql`count(*) filter (where ${when})::int as ${sql.ref(name)}`);
+  return sql<CountsRow>`
+    select posted_at >= ${w.from} as cur, ${sql.join(columns)}
+      from mentions
+     where ${inEitherPeriod(sql.ref('posted_at'), w)} ${ownedBy(q.userId)}
+     group by 1`;
+}
+
+/** Median and p90 first response of one period: percentile_cont over its answered mentions (one shared sort). */
+function periodPercentiles(q: StatsQuery, period: 'cur' | 'prev') {
+  const w = q.window;
+  const [from, to] = period === 'cur' ? [w.from, w.to] : [w.prevFrom, w.prevTo];
+  return sql<{ median_s: number | null; p90_s: number | null }>`
+    select extract(epoch from pct[1])::float8 as median_s, extract(epoch from pct[2])::float8 as p90_s
+      from (select percentile_cont(array[0.5, 0.9]) within group (order by ${FIRST_RESPONSE}) as pct
+              from mentions
+             where posted_at >= ${from} and posted_at < ${to} and first_response_at is not null ${ownedBy(q.userId)}) p`;
+}
+
+interface BreakdownRow {
+  kind: 'owner' | 'hour';
+  owner_id: string | null;
+  hour: number | null;
+  n: number;
+}
+
+/**
+ * The current period by owner ("claimed") and by hour of the day, in one hashed scan. Rows are
+ * binned by the quarter hour (cheap) and the bins turned into local hours afterwards: every time
+ * zone's offset is a whole number of quarter hours. The three busiest hours are picked in SQL.
+ */
+function currentBreakdown(q: StatsQuery) {
+  const w = q.window;
+  return sql<BreakdownRow>`
+    with g as (
+      select owner_id, bin, grouping(owner_id) as by_bin, count(*)::int as n
+        from (select owner_id, date_bin('15 minutes', posted_at, timestamptz '2000-01-01 00:00:00+00') as bin
+                from mentions
+               where posted_at >= ${w.from} and posted_at < ${w.to} ${ownedBy(q.userId)}) m
+       group by grouping sets ((owner_id), (bin))),
+    h as (
+      select extract(hour from bin at time zone ${w.timeZone})::int as hour, sum(n)::int as n
+        from g where by_bin = 1 group by 1)
+    select 'owner' as kind, owner_id, null::int as hour, n from g where by_bin = 0 and owner_id is not null
+    union all
+    (select 'hour', null, hour, n from h order by n desc, hour limit 3)`;
+}
+
+interface ReplierRow {
+  who: string;
+  replied: number;
+  median_s: number | null;
+}
+
+/** First replies per person in the current period, with their median (mentions_stats_replier_idx for one person). */
+function replierFigures(q: StatsQuery) {
+  const w = q.window;
+  const one = q.userId === undefined ? sql`` : sql`and first_response_by = ${q.userId}`;
+  return sql<ReplierRow>`
+    select first_response_by as who, count(*)::int as replied,
+           extract(epoch from percentile_cont(0.5) within group (order by ${FIRST_RESPONSE}))::float8 as median_s
+      from mentions
+     where posted_at >= ${w.from} and posted_at < ${w.to} and first_response_by is not null ${one}
+     group by 1`;
+}
+
+interface DueRow {
+  cur: boolean;
+  owner_id: string | null;
+  /** The period's total rather than one owner's share. */
+  total: boolean;
+  due: number;
+  met: number;
+}
+
+/** Deadlines in either period, per owner and in total (mentions_stats_due_idx). */
+function dueCounts(q: StatsQuery) {
+  const w = q.window;
+  return sql<DueRow>`
+    with d as (
+      select sla_due_at >= ${w.from} as cur, owner_id,
+             count(*) filter (where first_response_at is not null or closed_at is null)::int as due,
+             count(*) filter (where first_response_at <= sla_due_at)::int as met
+        from mentions
+       where ${inEitherPeriod(sql.ref('sla_due_at'), w)} ${ownedBy(q.userId)}
+       group by 1, 2)
+    select cur, owner_id, false as total, due, met from d where owner_id is not null
+    union all
+    select cur, null, true, sum(due)::int, sum(met)::int from d group by cur`;
+}
+
+/** The queue right now, from the partial index of open, unanswered mentions (mentions_open_stats_idx). */
+export async function openNowFigures(db: Executor, now: Date, userId?: string): Promise<OpenNow> {
+  const r = await sql<{ waiting: number; at_risk: number; overdue: number }>`
+    select count(*)::int as waiting,
+           count(*) filter (where sla_warn_at <= ${now} and sla_due_at >= ${now})::int as at_risk,
+           count(*) filter (where sla_due_at < ${now})::int as overdue
+      from mentions
+     where first_response_at is null and ${AWAITING} ${ownedBy(userId)}`.execute(db);
+  const row = r.rows[0];
+  return { waiting: num(row?.waiting), atRisk: num(row?.at_risk), overdue: num(row?.overdue) };
+}
+
+/** Median first response of mentions received since `from` (the Home tab's "today"). */
+export async function medianFirstResponseSince(db: Executor, from: Date, to: Date): Promise<number | null> {
+  const rows = await reportQuery(
+    db,
+    sql<{ median_s: number | null }>`
+      select extract(epoch from percentile_cont(0.5) within group (order by ${FIRST_RESPONSE}))::float8 as median_s
+        from mentions
+       where posted_at >= ${from} and posted_at < ${to} and first_response_at is not null`,
+  );
+  return numOrNull(rows[0]?.median_s);
+}
+
+function num(v: unknown): number {
+  const n = Number(v ?? 0);
+  return Number.isFinite(n) ? n : 0;
+}
+
+function numOrNull(v: unknown): number | null {
+  if (v === null || v === undefined) return null;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : null;
+}
