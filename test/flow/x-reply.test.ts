@@ -1,0 +1,159 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/db/database.js';
+import type { MentionRow } from '../../src/db/schema.js';
+import { ACTION, INPUT, VIEW } from '../../src/slack/ids.js';
+import { startFakeSlack, type FakeSlack } from '../fakes/slack-server.js';
+import { startFakeX, type FakeX } from '../fakes/x-server.js';
+import { TRIAGE, startTestApp, type TestApp } from '../support/app.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { blockAction, viewSubmission } from '../support/slack-requests.js';
+import { waitForCards, xEnv } from '../support/x.js';
+
+let slack: FakeSlack;
+let fake: FakeX;
+let tdb: TestDatabase;
+let database: Database;
+let app: TestApp;
+
+beforeAll(async () => {
+  [slack, fake, tdb] = await Promise.all([startFakeSlack(), startFakeX(), createTestDatabase()]);
+  database = await tdb.open();
+  app = await startTestApp({ slack, database, env: xEnv(fake, {}, { user: true }), extra: { x: { manual: true } } });
+});
+afterAll(async () => {
+  await app?.stop();
+  await database?.close();
+  await Promise.all([slack?.close(), fake?.close()]);
+  await tdb?.drop();
+});
+beforeEach(() => {
+  slack.setChannelMembers(TRIAGE, ['UALICE']);
+});
+
+async function mentionFromX(text: string, author = { id: '9001', username: 'dana', followers: 300 }): Promise<MentionRow> {
+  fake.addUser(author);
+  const post = fake.addPost({ text, authorId: author.id });
+  await app.x.pollNow();
+  await waitForCards(slack, database, [post.id]);
+  return database.db.selectFrom('mentions').selectAll().where('source', '=', 'x').where('external_id', '=', post.id).executeTakeFirstOrThrow();
+}
+
+async function openReply(m: MentionRow): Promise<{ privateMetadata: string; view: any }> {
+  const before = slack.views.opened.length;
+  await app.interact(blockAction({ user: 'UALICE', actionId: ACTION.reply, value: String(m.id), messageTs: m.card_ts!, channel: TRIAGE }));
+  await slack.waitFor(() => slack.views.opened.length > before, 5000, 'reply modal');
+  const opened = slack.views.opened.at(-1) as any;
+  const view = opened.view ?? opened;
+  return { privateMetadata: view.private_metadata, view };
+}
+
+function submit(privateMetadata: string, text: string, mode: 'public' | 'dm') {
+  return app.interact(
+    viewSubmission({
+      user: 'UALICE',
+      callbackId: VIEW.reply,
+      privateMetadata,
+      values: {
+        [`${INPUT.replyText.block}:0`]: { [INPUT.replyText.action]: { type: 'plain_text_input', value: text } },
+        [INPUT.replyMode.block]: { [INPUT.replyMode.action]: { type: 'radio_buttons', selected_option: { value: mode } } },
+      },
+    }),
+  );
+}
+
+const row = (id: number) => database.db.selectFrom('mentions').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+
+describe('replying on X from Slack', () => {
+  it('a public reply reaches X under the post (in_reply_to_tweet_id) and the card thread links to it', async () => {
+    const m = await mentionFromX('@acme where is my refund?');
+    const { privateMetadata, view } = await openReply(m);
+    expect(JSON.stringify(view.blocks)).toContain('Sent on X as @acme');
+    expect(view.submit.text).toBe('Send reply');
+    const r = await submit(privateMetadata, 'Sorry Dana! We have sent it today.', 'public');
+    expect(r.status).toBe(200);
+    await slack.waitFor(() => fake.tweets.length === 1, 5000, 'the reply on X');
+    expect(fake.tweets[0]).toMatchObject({ text: 'Sorry Dana! We have sent it today.', inReplyToTweetId: m.external_id });
+    await slack.waitFor(() => slack.thread(TRIAGE, m.card_ts!).some((t) => (t.text ?? '').includes(`https://x.com/acme/status/${fake.tweets[0]!.id}`)), 5000, 'thread line with the link');
+    const after = await row(m.id);
+    expect(after.status).toBe('replied');
+    expect(after.first_response_at).not.toBeNull();
+    const reply = await database.db.selectFrom('replies').selectAll().where('mention_id', '=', m.id).executeTakeFirstOrThrow();
+    expect(reply).toMatchObject({ destination: 'x', status: 'sent', external_id: fake.tweets[0]!.id, external_url: `https://x.com/acme/status/${fake.tweets[0]!.id}` });
+  });
+
+  it('a direct message goes to the post’s author', async () => {
+    const m = await mentionFromX('@acme I need to give you my address', { id: '9002', username: 'erin', followers: 12 });
+    const { privateMetadata } = await openReply(m);
+    await submit(privateMetadata, 'Hi Erin, send it here please.', 'dm');
+    await slack.waitFor(() => fake.dms.length === 1, 5000, 'the DM');
+    expect(fake.dms[0]).toMatchObject({ participantId: '9002', text: 'Hi Erin, send it here please.' });
+    await expect.poll(async () => (await row(m.id)).status, { timeout: 5000 }).toBe('replied');
+  });
+
+  it('a refused reply leaves the mention unanswered and tells the person why, with Edit and retry', async () => {
+    const m = await mentionFromX('@acme this is outrageous', { id: '9003', username: 'fran', followers: 50_000 });
+    fake.deletePost(m.external_id);
+    const { privateMetadata } = await openReply(m);
+    const before = slack.ephemerals.length;
+    await submit(privateMetadata, 'We are so sorry, Fran.', 'public');
+    await slack.waitFor(() => slack.ephemerals.length > before, 5000, 'the ephemeral');
+    const told = slack.ephemerals.at(-1)!;
+    expect(told.user).toBe('UALICE');
+    expect(told.text).toContain('was deleted or is no longer visible');
+    expect(JSON.stringify(told.blocks)).toContain('Edit and retry');
+    const after = await row(m.id);
+    expect(after.status).toBe('new');
+    expect(after.first_response_at).toBeNull();
+    const failed = await database.db.selectFrom('replies').selectAll().where('mention_id', '=', m.id).executeTakeFirstOrThrow();
+    expect(failed.status).toBe('failed');
+    expect(fake.tweets.some((t) => t.inReplyToTweetId === m.external_id)).toBe(false);
+
+    // Edit and retry opens the modal with the typed text kept.
+    const opened = slack.views.opened.length;
+    await app.interact(blockAction({ user: 'UALICE', actionId: ACTION.retryReply, value: String(failed.id), channel: TRIAGE }));
+    await slack.waitFor(() => slack.views.opened.length > opened, 5000, 'the retry modal');
+    expect(JSON.stringify(slack.views.opened.at(-1))).toContain('We are so sorry, Fran.');
+  });
+
+  it('duplicate content is refused with X’s reason; a DM refusal too', async () => {
+    const a = await mentionFromX('@acme first', { id: '9004', username: 'gus', followers: 1 });
+    await submit((await openReply(a)).privateMetadata, 'Thanks for reaching out!', 'public');
+    await slack.waitFor(() => fake.tweets.some((t) => t.inReplyToTweetId === a.external_id), 5000, 'first reply');
+    const b = await mentionFromX('@acme second', { id: '9005', username: 'hal', followers: 1 });
+    let before = slack.ephemerals.length;
+    await submit((await openReply(b)).privateMetadata, 'Thanks for reaching out!', 'public');
+    await slack.waitFor(() => slack.ephemerals.length > before, 5000, 'duplicate refusal');
+    expect(slack.ephemerals.at(-1)!.text).toContain('duplicate');
+    expect((await row(b.id)).status).toBe('new');
+
+    fake.refuseDms('9005');
+    before = slack.ephemerals.length;
+    await submit((await openReply(b)).privateMetadata, 'Can we talk in private?', 'dm');
+    await slack.waitFor(() => slack.ephemerals.length > before, 5000, 'DM refusal');
+    expect(slack.ephemerals.at(-1)!.text).toContain('does not accept direct messages');
+    expect((await row(b.id)).status).toBe('new');
+  });
+
+  it('a 429 on posting: the person is told when it resets, and nothing more is sent to X before then', async () => {
+    const m = await mentionFromX('@acme anyone there?', { id: '9007', username: 'jun', followers: 1 });
+    fake.exhaust('tweet', 60);
+    let before = slack.ephemerals.length;
+    await submit((await openReply(m)).privateMetadata, 'Yes, we are here!', 'public');
+    await slack.waitFor(() => slack.ephemerals.length > before, 5000, 'rate-limit refusal');
+    expect(slack.ephemerals.at(-1)!.text).toMatch(/rate limit .* resets at \d\d:\d\d UTC/);
+    const calls = fake.requestsTo('tweet').length;
+    before = slack.ephemerals.length;
+    await submit((await openReply(m)).privateMetadata, 'Yes, we are here! (2)', 'public');
+    await slack.waitFor(() => slack.ephemerals.length > before, 5000, 'second refusal');
+    expect(slack.ephemerals.at(-1)!.text).toMatch(/used up until \d\d:\d\d UTC; nothing was sent/);
+    expect(fake.requestsTo('tweet')).toHaveLength(calls);
+    expect((await row(m.id)).status).toBe('new');
+  });
+
+  it('a public reply over 280 characters is stopped in the modal', async () => {
+    const m = await mentionFromX('@acme long story', { id: '9006', username: 'ivy', followers: 1 });
+    const r = await submit((await openReply(m)).privateMetadata, 'x'.repeat(281), 'public');
+    expect(JSON.parse(r.body)).toMatchObject({ response_action: 'errors' });
+    expect(r.body).toContain('280');
+  });
+});
