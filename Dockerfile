@@ -1,0 +1,31 @@
+# syntax=docker/dockerfile:1
+# earshot: built with the dev dependencies (TypeScript), run with production dependencies only.
+#   docker build -t earshot .
+#   docker run --env-file .env -p 3000:3000 -v earshot-data:/data earshot
+#   docker run --rm earshot node dist/demo/run.js        # the demo, no account needed
+
+FROM node:22-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN npm run build
+
+FROM node:22-slim AS runtime
+ENV NODE_ENV=production \
+    PORT=3000 \
+    DATA_DIR=/data
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist ./dist
+# The embedded Postgres lives in DATA_DIR when DATABASE_URL is unset; owned by the unprivileged user.
+RUN mkdir -p /data && chown node:node /data
+USER node
+VOLUME ["/data"]
+EXPOSE 3000
+# Slim images have no curl: ask /healthz with node's own fetch.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+# Exec form: node is PID 1 and receives SIGTERM itself (graceful shutdown within 10 s).
+CMD ["node", "dist/src/main.js"]
