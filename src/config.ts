@@ -1,5 +1,10 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
+import { defaultPriorityRules, type PriorityRules } from './domain/priority.js';
+import cron from 'node-cron';
+import { assertTimeZone, parseBusinessHours, type BusinessHours } from './domain/business-hours.js';
+import type { WarnMention } from './domain/reminders.js';
+import { parseSlaOverrides, type SlaPolicy } from './domain/sla.js';
 
 /**
  * All configuration comes from the environment (and a `.env` file when present), is validated
@@ -108,9 +113,39 @@ const envSchema = z.object({
   X_ACCESS_TOKEN: optionalString,
   X_ACCESS_SECRET: optionalString,
   X_API_URL: urlString,
+  X_MODE: optionalString.refine((v) => v === undefined || v === 'poll' || v === 'stream', {
+    message: 'must be "poll" or "stream" (the filtered stream needs a plan that includes it)',
+  }),
+  X_INCLUDE_RETWEETS: optionalString.refine((v) => v === undefined || ['true', 'false', '1', '0', 'yes', 'no'].includes(v.toLowerCase()), {
+    message: 'must be true or false',
+  }),
+  X_MUTED_HANDLES: optionalString,
+  X_MUTED_WORDS: optionalString,
+  X_BACKFILL_HOURS: intFrom('X_BACKFILL_HOURS', 24, 0, 168),
+  PRIORITY_HIGH_FOLLOWERS: intFrom('PRIORITY_HIGH_FOLLOWERS', defaultPriorityRules.highFollowers, 0, 1_000_000_000),
+  PRIORITY_LOW_FOLLOWERS: optionalString.refine((v) => v === undefined || (/^\d+$/.test(v) && Number(v) <= 1_000_000_000), {
+    message: 'must be a whole number of followers (or unset for no middle tier)',
+  }),
+  PRIORITY_NEGATIVE_AT: numberFrom(defaultPriorityRules.negativeAt, -1, 1),
+  PRIORITY_STRONG_NEGATIVE_AT: numberFrom(defaultPriorityRules.strongNegativeAt, -1, 1),
+  PRIORITY_POSITIVE_AT: numberFrom(defaultPriorityRules.positiveAt, -1, 1),
+  PRIORITY_HIGH_AT: intFrom('PRIORITY_HIGH_AT', defaultPriorityRules.highAt, 1, 10),
   SLA_FIRST_RESPONSE_MINUTES: intFrom('SLA_FIRST_RESPONSE_MINUTES', 60, 1, 10_080),
   SLA_WARN_MINUTES: intFrom('SLA_WARN_MINUTES', 45, 0, 10_080),
   SLA_SWEEP_CRON: optionalString,
+  SLA_PRIORITY_OVERRIDES: optionalString,
+  SLA_BUSINESS_HOURS: optionalString,
+  SLA_TIME_ZONE: optionalString,
+  SLA_WARN_MENTION: optionalString.refine((v) => v === undefined || ['responders', 'here', 'none'].includes(v), {
+    message: 'must be "responders", "here" or "none"',
+  }),
+  SLA_REPEAT_MINUTES: intFrom('SLA_REPEAT_MINUTES', 30, 1, 10_080),
+  SLA_MAX_REPEATS: intFrom('SLA_MAX_REPEATS', 4, 0, 100),
+  SLA_RELEASE_ON_BREACH: optionalString.refine((v) => v === undefined || ['true', 'false', '1', '0', 'yes', 'no'].includes(v.toLowerCase()), {
+    message: 'must be true or false',
+  }),
+  SLA_FOLLOW_UP_HOURS: numberFrom(4, 0, 720),
+  STATS_TIME_ZONE: optionalString,
   LOG_LEVEL: optionalString.refine(
     (v) => v === undefined || ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(v),
     { message: 'must be one of fatal, error, warn, info, debug, trace, silent' },
@@ -150,8 +185,38 @@ export interface Config {
     pollSeconds: number;
     user?: XUserCredentials;
     apiUrl: string;
+    /** 'poll' reads the mentions timeline (and search) every pollSeconds; 'stream' uses the filtered stream. */
+    mode: 'poll' | 'stream';
+    includeRetweets: boolean;
+    /** Lower-case handles without @ whose posts are skipped. */
+    mutedHandles: string[];
+    /** Words or phrases; a post containing one is skipped. */
+    mutedWords: string[];
+    /** On the very first poll, how far back to read (X bills every post read). */
+    backfillHours: number;
   };
-  sla: { firstResponseMinutes: number; warnMinutes: number; sweepCron: string };
+  /** Priority thresholds (audience, tone, points), for every source. */
+  priority: PriorityRules;
+  sla: {
+    firstResponseMinutes: number;
+    warnMinutes: number;
+    sweepCron: string;
+    /** Per-priority targets (SLA_PRIORITY_OVERRIDES). */
+    priorityOverrides: SlaPolicy['byPriority'];
+    /** null: round the clock (the default). */
+    businessHours: BusinessHours | null;
+    /** IANA zone of the business hours and the sweep's schedule. */
+    timeZone: string;
+    /** Who is pinged at the warning when nobody has claimed the mention. */
+    warnMention: WarnMention;
+    repeatMinutes: number;
+    maxRepeats: number;
+    releaseOnBreach: boolean;
+    /** 0: no follow-ups. */
+    followUpHours: number;
+  };
+  /** /social-stats and the App Home: the zone of "today" and of the busiest hours. */
+  stats: { timeZone: string };
   logLevel: LogLevel;
   /** Every secret value, so the logger can scrub them from any line. */
   secrets: string[];
@@ -195,6 +260,15 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     const missing = userCredNames.filter((n) => !env[n]?.trim());
     problems.push(`${missing.join(', ')}: required together with ${userCredsSet.join(', ')} (all four user-context credentials are needed to reply on X)`);
   }
+  if (env.X_MODE?.trim() === 'stream' && !env.X_BEARER_TOKEN?.trim()) {
+    problems.push('X_BEARER_TOKEN: required with X_MODE=stream (the filtered stream reads with the app’s bearer token)');
+  }
+  if (e && e.PRIORITY_LOW_FOLLOWERS !== undefined && Number(e.PRIORITY_LOW_FOLLOWERS) >= e.PRIORITY_HIGH_FOLLOWERS) {
+    problems.push(`PRIORITY_LOW_FOLLOWERS: must be less than PRIORITY_HIGH_FOLLOWERS (${e.PRIORITY_LOW_FOLLOWERS} ≥ ${e.PRIORITY_HIGH_FOLLOWERS})`);
+  }
+  if (e && !(e.PRIORITY_STRONG_NEGATIVE_AT <= e.PRIORITY_NEGATIVE_AT && e.PRIORITY_NEGATIVE_AT < e.PRIORITY_POSITIVE_AT)) {
+    problems.push(`PRIORITY_STRONG_NEGATIVE_AT, PRIORITY_NEGATIVE_AT, PRIORITY_POSITIVE_AT: must satisfy strong negative ≤ negative < positive (got ${e.PRIORITY_STRONG_NEGATIVE_AT}, ${e.PRIORITY_NEGATIVE_AT}, ${e.PRIORITY_POSITIVE_AT})`);
+  }
   const target = Number(env.SLA_FIRST_RESPONSE_MINUTES?.trim() || 60);
   const warn = Number(env.SLA_WARN_MINUTES?.trim() || 45);
   if (Number.isFinite(target) && Number.isFinite(warn) && warn >= target) {
@@ -202,9 +276,11 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   }
   const sweepCron = env.SLA_SWEEP_CRON?.trim() || '* * * * *';
   const fields = sweepCron.split(/\s+/);
-  if ((fields.length !== 5 && fields.length !== 6) || !fields.every((f) => cronField.test(f))) {
+  if ((fields.length !== 5 && fields.length !== 6) || !fields.every((f) => cronField.test(f)) || !cron.validate(sweepCron)) {
     problems.push(`SLA_SWEEP_CRON: must be a cron expression of 5 or 6 fields, e.g. "* * * * *" (got "${sweepCron}")`);
   }
+  const sla = slaRules(env, problems);
+  const statsTimeZone = statsZone(env, problems);
 
   if (problems.length > 0 || !e) throw new ConfigError(problems);
 
@@ -249,10 +325,76 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       pollSeconds: e.X_POLL_SECONDS,
       user,
       apiUrl: (e.X_API_URL ?? 'https://api.x.com').replace(/\/+$/, ''),
+      mode: e.X_MODE === 'stream' ? 'stream' : 'poll',
+      includeRetweets: ['true', '1', 'yes'].includes((e.X_INCLUDE_RETWEETS ?? '').toLowerCase()),
+      mutedHandles: commaList(e.X_MUTED_HANDLES).map((h) => h.replace(/^@/, '').toLowerCase()).filter(Boolean),
+      mutedWords: commaList(e.X_MUTED_WORDS),
+      backfillHours: e.X_BACKFILL_HOURS,
     },
-    sla: { firstResponseMinutes: e.SLA_FIRST_RESPONSE_MINUTES, warnMinutes: e.SLA_WARN_MINUTES, sweepCron },
+    priority: {
+      highFollowers: e.PRIORITY_HIGH_FOLLOWERS,
+      ...(e.PRIORITY_LOW_FOLLOWERS !== undefined ? { lowFollowers: Number(e.PRIORITY_LOW_FOLLOWERS) } : {}),
+      negativeAt: e.PRIORITY_NEGATIVE_AT,
+      strongNegativeAt: e.PRIORITY_STRONG_NEGATIVE_AT,
+      positiveAt: e.PRIORITY_POSITIVE_AT,
+      highAt: e.PRIORITY_HIGH_AT,
+    },
+    sla: {
+      firstResponseMinutes: e.SLA_FIRST_RESPONSE_MINUTES,
+      warnMinutes: e.SLA_WARN_MINUTES,
+      sweepCron,
+      ...sla,
+      repeatMinutes: e.SLA_REPEAT_MINUTES,
+      maxRepeats: e.SLA_MAX_REPEATS,
+      releaseOnBreach: ['true', '1', 'yes'].includes((e.SLA_RELEASE_ON_BREACH ?? '').toLowerCase()),
+      followUpHours: e.SLA_FOLLOW_UP_HOURS,
+    },
+    stats: { timeZone: statsTimeZone },
     logLevel: (e.LOG_LEVEL ?? 'info') as LogLevel,
     secrets,
+  };
+}
+
+function commaList(v: string | undefined): string[] {
+  return (v ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+}
+
+/** The SLA variables that need parsing beyond their type; every problem goes into `problems`. */
+function slaRules(
+  env: Record<string, string | undefined>,
+  problems: string[],
+): Pick<Config['sla'], 'priorityOverrides' | 'businessHours' | 'timeZone' | 'warnMention'> {
+  let priorityOverrides: SlaPolicy['byPriority'] = {};
+  try {
+    priorityOverrides = parseSlaOverrides(env.SLA_PRIORITY_OVERRIDES?.trim() ?? '');
+  } catch (err) {
+    problems.push(`SLA_PRIORITY_OVERRIDES: ${(err as Error).message}`);
+  }
+  let timeZone: string | undefined;
+  try {
+    timeZone = assertTimeZone(env.SLA_TIME_ZONE?.trim() || 'UTC');
+  } catch (err) {
+    problems.push(`SLA_TIME_ZONE: ${(err as Error).message}`);
+  }
+  let businessHours: BusinessHours | null = null;
+  const hours = env.SLA_BUSINESS_HOURS?.trim();
+  if (hours && timeZone) {
+    try {
+      businessHours = parseBusinessHours(hours, timeZone);
+    } catch (err) {
+      problems.push(`SLA_BUSINESS_HOURS: ${(err as Error).message}`);
+    }
+  }
+  const respondersGroup = env.SLACK_RESPONDERS_GROUP?.trim();
+  const warnMention = env.SLA_WARN_MENTION?.trim();
+  if (warnMention === 'responders' && !respondersGroup) {
+    problems.push('SLA_WARN_MENTION: "responders" needs SLACK_RESPONDERS_GROUP (set it, or use "here" or "none")');
+  }
+  return {
+    priorityOverrides,
+    businessHours,
+    timeZone: timeZone ?? 'UTC',
+    warnMention: (warnMention || (respondersGroup ? 'responders' : 'here')) as WarnMention,
   };
 }
 
@@ -273,4 +415,16 @@ function databasePassword(url: string | undefined): string | undefined {
 /** Reads `.env` (when present) into process.env without overriding what is already set. */
 export function loadDotEnv(path = '.env'): void {
   if (existsSync(path)) process.loadEnvFile(path);
+}
+
+/** STATS_TIME_ZONE, else the team's SLA_TIME_ZONE, else UTC. */
+function statsZone(env: Record<string, string | undefined>, problems: string[]): string {
+  const name = env.STATS_TIME_ZONE?.trim() ? 'STATS_TIME_ZONE' : 'SLA_TIME_ZONE';
+  try {
+    return assertTimeZone(env[name]?.trim() || 'UTC');
+  } catch (err) {
+    // A bad SLA_TIME_ZONE is reported once, by the SLA rules.
+    if (name === 'STATS_TIME_ZONE') problems.push(`STATS_TIME_ZONE: ${(err as Error).message}`);
+    return 'UTC';
+  }
 }

@@ -4,20 +4,27 @@ import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { migrateToLatest, openDatabase, type Database } from './db/database.js';
 import { queueDepth } from './db/slack-jobs.js';
-import { slaPolicyFromConfig } from './sla-policy.js';
+import { reminderAudienceFromConfig, reminderSettingsFromConfig, slaPolicyFromConfig } from './sla-policy.js';
 import type { SlaPolicy } from './domain/sla.js';
+import { slackCheck } from './http/readiness.js';
 import { createHttpServer, listen, type ReadinessCheck } from './http/server.js';
+import { closeHttpServer } from './http/shutdown.js';
 import { CardQueue } from './jobs/card-queue.js';
+import { startJobs, type Jobs } from './jobs/index.js';
+import { SlaSweep, type SweepResult } from './jobs/sla-sweep.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { ingestMentions, type IngestResult } from './services/ingest.js';
+import { Home } from './services/home.js';
 import { Replies } from './services/replies.js';
 import { recordedElsewhere, type ReplyOut } from './services/reply-out.js';
 import { Triage } from './services/triage.js';
 import { createSlackApp, type SlackApp } from './slack/app.js';
+import { InFlight, trackListeners } from './slack/in-flight.js';
 import { registerListeners } from './slack/listeners/index.js';
 import { Permissions } from './slack/permissions.js';
 import type { IncomingMention } from './sources/mention.js';
+import { XIntegration, type XTuning } from './sources/x/index.js';
 
 export interface StartOptions {
   config: Config;
@@ -29,10 +36,16 @@ export interface StartOptions {
   host?: string;
   /** Start the card queue worker (default true). Tests may drain by hand. */
   runQueue?: boolean;
+  /** Start the scheduled jobs, i.e. the SLA sweep (default true). Tests call `sweepSla()` instead. */
+  runJobs?: boolean;
   /** Card queue tuning. */
   queue?: { concurrency?: number; burst?: number; leaseMs?: number };
   /** Extra reply senders, tried before the fallback (the X sender, when configured). */
   replySenders?: ReplyOut[];
+  /** X source tuning (tests: manual ticks, small pages, quick reconnects). */
+  x?: XTuning;
+  /** Quiet time before App Home views are refreshed after a change (default 2 s). */
+  homeDebounceMs?: number;
 }
 
 export interface Earshot {
@@ -48,7 +61,19 @@ export interface Earshot {
   replies: Replies;
   metrics: Metrics;
   slaPolicy: SlaPolicy;
+  /** The SLA sweep service: warnings, overdue pings, repeats, follow-ups. */
+  slaSweep: SlaSweep;
+  /** One SLA sweep tick, on this replica only if no other replica is sweeping (null then). */
+  sweepSla(): Promise<SweepResult | null>;
+  /** The scheduled jobs (undefined with runJobs: false). */
+  jobs: Jobs | undefined;
+  /** Slack listeners still running after their ack (the demo and shutdown wait for them). */
+  handlers: InFlight;
+  /** The App Home tab: published on open, refreshed after changes. */
+  home: Home;
   ingest(mentions: IncomingMention[]): Promise<IngestResult>;
+  /** The X source: reading (poll or stream), the X reply sender, its health. */
+  x: XIntegration;
   /** Stops taking work, finishes what is in flight, closes the database (unless it was given). */
   stop(): Promise<void>;
 }
@@ -86,6 +111,16 @@ export async function startEarshot(opts: StartOptions): Promise<Earshot> {
     metrics,
   });
   const wake = () => queue.wake();
+  const home = new Home({
+    db,
+    clock,
+    client: slack.client,
+    slaPolicy,
+    triageChannel: config.slack.triageChannel,
+    timeZone: config.stats.timeZone,
+    logger: logger.child({ component: 'home' }),
+    debounceMs: opts.homeDebounceMs,
+  });
   const triage = new Triage({
     db,
     clock,
@@ -93,8 +128,22 @@ export async function startEarshot(opts: StartOptions): Promise<Earshot> {
     escalationChannel: config.slack.escalationChannel,
     leadsGroup: config.slack.leadsGroup,
     onQueued: wake,
+    onChanged: (m) => home.changed(m),
   });
-  const replies = new Replies({ db, triage, clock, senders: [...(opts.replySenders ?? []), recordedElsewhere], metrics });
+  const x = new XIntegration({ config, logger, metrics, clock, tuning: opts.x });
+  const replySenders = [...(opts.replySenders ?? []), ...(x.replySender ? [x.replySender] : []), recordedElsewhere];
+  const replies = new Replies({ db, triage, clock, senders: replySenders, metrics });
+  const slaSweep = new SlaSweep({
+    database,
+    clock,
+    logger: logger.child({ component: 'sla-sweep' }),
+    metrics,
+    slaPolicy,
+    settings: reminderSettingsFromConfig(config),
+    audience: reminderAudienceFromConfig(config),
+    triageChannel: config.slack.triageChannel,
+    onQueued: wake,
+  });
   const permissions = new Permissions({
     client: slack.client,
     triageChannel: config.slack.triageChannel,
@@ -102,13 +151,21 @@ export async function startEarshot(opts: StartOptions): Promise<Earshot> {
     leadsGroup: config.slack.leadsGroup,
     logger,
   });
-  registerListeners(slack.app, { db, clock, logger, config, metrics, slaPolicy, triage, replies, permissions });
+  // Registered first so it sees every payload: a shutdown waits for listeners still running after their ack.
+  const handlers = new InFlight();
+  trackListeners(slack.app, handlers);
+  registerListeners(slack.app, { db, clock, logger, config, metrics, slaPolicy, triage, replies, permissions, home });
   slack.app.error(async (err) => {
     logger.error({ err: err.message, code: (err as { code?: string }).code }, 'unhandled error in a Slack listener');
   });
 
+  // New mentions wake the card queue and, once the burst is over, refresh the Home tabs' Unclaimed list.
+  const onStored = () => {
+    wake();
+    home.changed();
+  };
   const ingest = async (mentions: IncomingMention[]) => {
-    const r = await ingestMentions({ db, triageChannel: config.slack.triageChannel, slaPolicy, onStored: wake }, mentions);
+    const r = await ingestMentions({ db, triageChannel: config.slack.triageChannel, slaPolicy, priorityRules: config.priority, onStored }, mentions);
     for (const [source, c] of Object.entries(r.bySource)) {
       if (c.accepted) metrics.mentionsIngested.inc({ source }, c.accepted);
       if (c.duplicates) metrics.mentionsDuplicate.inc({ source }, c.duplicates);
@@ -125,14 +182,9 @@ export async function startEarshot(opts: StartOptions): Promise<Earshot> {
         return { ok: true, detail: database.description };
       },
     },
-    {
-      name: 'slack',
-      required: true,
-      check: async () => {
-        const r = await queueClient.auth.test();
-        return { ok: Boolean(r.ok), detail: `team ${r.team ?? '?'} as ${r.user ?? '?'}` };
-      },
-    },
+    slackCheck(queueClient),
+    // What the X source itself saw (refused keys, unknown brand, rate-limit waits): no extra billed calls.
+    { name: 'x', required: false, check: () => Promise.resolve(x.check()) },
   ];
 
   const http = createHttpServer({
@@ -150,6 +202,8 @@ export async function startEarshot(opts: StartOptions): Promise<Earshot> {
   const port = await listen(http, config.port, opts.host);
   await slack.start();
   if (opts.runQueue !== false) queue.start();
+  x.start({ database, ingest });
+  const jobs = opts.runJobs === false ? undefined : startJobs({ config, logger, slaSweep });
   permissions.warm();
   logger.info({ port, mode: config.slack.mode, channel: config.slack.triageChannel }, 'earshot is listening');
 
@@ -166,16 +220,26 @@ export async function startEarshot(opts: StartOptions): Promise<Earshot> {
     replies,
     metrics,
     slaPolicy,
+    slaSweep,
+    sweepSla: () => slaSweep.sweepAsLeader(),
+    jobs,
+    handlers,
+    home,
     ingest,
+    x,
     async stop() {
       if (stopped) return;
       stopped = true;
-      await new Promise<void>((resolve) => {
-        http.close(() => resolve());
-        http.closeIdleConnections();
-      });
-      await slack.stop();
-      await queue.stop();
+      // No new ticks; a sweep in flight finishes before the database closes.
+      await jobs?.stop();
+      // No new X reads; a page in flight is dropped unstored (its cursor has not moved).
+      await x.stop();
+      // Stop taking work: no new connections or Slack events, no new queue leases.
+      const queueStopped = queue.stop();
+      await Promise.all([closeHttpServer(http), slack.stop()]);
+      // Finish what is in flight (listeners still running after their ack, jobs being sent), then close.
+      await Promise.all([handlers.idle(), queueStopped]);
+      await home.stop();
       if (!opts.database) await database.close();
     },
   };

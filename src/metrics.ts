@@ -3,7 +3,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 /** Prometheus metrics, one registry per app instance (tests run several in one process). */
 export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
   const registry = new Registry();
-  if (opts.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'earshot_process_' });
+  if (opts.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'earshot_' }); // earshot_process_cpu_seconds_total, earshot_nodejs_…
   const m = {
     registry,
     mentionsIngested: new Counter({ name: 'earshot_mentions_ingested_total', help: 'Mentions stored, by source', labelNames: ['source'], registers: [registry] }),
@@ -26,6 +26,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     slackRateLimited: new Counter({ name: 'earshot_slack_rate_limited_total', help: 'Slack 429 answers obeyed', registers: [registry] }),
     xRequests: new Counter({ name: 'earshot_x_requests_total', help: 'X API requests, by endpoint and status', labelNames: ['endpoint', 'status'], registers: [registry] }),
     xPostsRead: new Counter({ name: 'earshot_x_posts_read_total', help: 'Posts read from X (each one is billed), by source', labelNames: ['source'], registers: [registry] }),
+    xPostsSkipped: new Counter({ name: 'earshot_x_posts_skipped_total', help: 'Posts read from X and not carded (own posts, retweets, muted), by reason', labelNames: ['reason'], registers: [registry] }),
     xRateLimitWaits: new Counter({ name: 'earshot_x_rate_limit_waits_total', help: 'Times earshot waited for an X rate-limit reset', labelNames: ['endpoint'], registers: [registry] }),
     webhookRequests: new Counter({ name: 'earshot_webhook_requests_total', help: 'Webhook requests, by HTTP status', labelNames: ['status'], registers: [registry] }),
   };

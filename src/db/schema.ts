@@ -44,6 +44,11 @@ export interface MentionsTable {
   card_ts: string | null;
   raw: Json<unknown> | null;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  /** SLA reminder bookkeeping (migration 0003, kept by src/jobs/sla-sweep.ts). */
+  sla_stage: ColumnType<number, number | undefined, number>;
+  sla_next_check_at: Timestamp | null;
+  sla_follow_ups: ColumnType<number, number | undefined, number>;
+  sla_follow_up_at: Timestamp | null;
 }
 
 export interface MentionEventsTable {
@@ -110,6 +115,12 @@ export interface AppStateTable {
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
+/** Who opened the App Home lately (migration 0004): their views are refreshed after a change. */
+export interface HomeViewersTable {
+  user_id: string;
+  opened_at: Timestamp;
+}
+
 export interface DB {
   mentions: MentionsTable;
   mention_events: MentionEventsTable;
@@ -117,6 +128,7 @@ export interface DB {
   saved_replies: SavedRepliesTable;
   slack_jobs: SlackJobsTable;
   app_state: AppStateTable;
+  home_viewers: HomeViewersTable;
 }
 
 export type MentionRow = Selectable<MentionsTable>;

@@ -35,6 +35,30 @@ export async function enqueueJob(db: Executor, job: NewJob): Promise<boolean> {
 }
 
 /**
+ * Enqueues many Slack writes in one statement (a batch of new cards: one round trip instead of one
+ * per card). Jobs whose dedupe key exists already are skipped; returns the keys of those added.
+ */
+export async function enqueueJobs(db: Executor, jobs: NewJob[]): Promise<Array<{ dedupe_key: string | null }>> {
+  if (jobs.length === 0) return [];
+  return db
+    .insertInto('slack_jobs')
+    .values(
+      jobs.map((job) => ({
+        kind: job.kind,
+        channel: job.channel,
+        mention_id: job.mentionId ?? null,
+        dedupe_key: job.dedupeKey ?? null,
+        payload: JSON.stringify(job.payload ?? {}),
+        priority: job.priority ?? JOB_PRIORITY.card,
+        ...(job.runAfter ? { run_after: job.runAfter } : {}),
+      })),
+    )
+    .onConflict((oc) => oc.column('dedupe_key').doNothing())
+    .returning('dedupe_key')
+    .execute();
+}
+
+/**
  * Asks for the card of `mentionId` to be re-rendered from its row. At most one refresh is pending
  * per mention; when one is already being sent, it is marked to run once more afterwards so the
  * card never keeps a state older than the row.
@@ -53,6 +77,22 @@ export async function enqueueCardUpdate(db: Executor, mentionId: number, channel
     .execute();
 }
 
+/** `enqueueCardUpdate` for many mentions (each at most once) in one statement. */
+export async function enqueueCardUpdates(db: Executor, cards: Array<{ mentionId: number; channel: string }>): Promise<void> {
+  if (cards.length === 0) return;
+  await db
+    .insertInto('slack_jobs')
+    .values(cards.map((c) => ({ kind: 'update_card' as const, channel: c.channel, mention_id: c.mentionId, priority: JOB_PRIORITY.interactive })))
+    .onConflict((oc) =>
+      oc
+        .column('mention_id')
+        .where('kind', '=', 'update_card')
+        .where('status', '=', 'pending')
+        .doUpdateSet({ rerun: sql<boolean>`slack_jobs.locked_until is not null` }),
+    )
+    .execute();
+}
+
 /**
  * Leases the next runnable job (FOR UPDATE SKIP LOCKED, so replicas never take the same one).
  * Jobs that need the card (updates, thread replies) wait until it is posted; posting kinds skip
@@ -60,23 +100,27 @@ export async function enqueueCardUpdate(db: Executor, mentionId: number, channel
  */
 export async function leaseNextJob(
   db: Executor,
-  opts: { worker: string; now: Date; leaseMs: number; pacedChannels: string[] },
+  opts: { worker: string; now: Date; leaseMs: number; pacedChannels: string[]; realNow?: Date },
 ): Promise<SlackJobRow | undefined> {
+  // `now` (the app's clock) decides when a job is due; leases and the first-attempt time are
+  // wall-clock facts shared with other replicas and with Slack's message timestamps, so they use
+  // real time even when a test or the demo moves the app's clock.
   const { now } = opts;
-  const leaseUntil = new Date(now.getTime() + opts.leaseMs);
+  const real = opts.realNow ?? new Date();
+  const leaseUntil = new Date(real.getTime() + opts.leaseMs);
   const paced = opts.pacedChannels.length > 0 ? opts.pacedChannels : ['-'];
   const row = await sql<SlackJobRow>`
     update slack_jobs set
       locked_until = ${leaseUntil},
       locked_by = ${opts.worker},
       attempts = attempts + 1,
-      first_attempt_at = coalesce(first_attempt_at, ${now})
+      first_attempt_at = coalesce(first_attempt_at, ${real})
     where id = (
       select j.id from slack_jobs j
       left join mentions m on m.id = j.mention_id
       where j.status = 'pending'
         and j.run_after <= ${now}
-        and (j.locked_until is null or j.locked_until < ${now})
+        and (j.locked_until is null or j.locked_until < ${real})
         and (j.kind in ('post_card', 'post_message') or m.card_ts is not null)
         and (j.kind = 'update_card' or j.channel <> all(${paced}::text[]))
       order by j.priority, j.id

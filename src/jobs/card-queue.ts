@@ -5,6 +5,7 @@ import type { Db } from '../db/database.js';
 import { getMention, recordCardPosted } from '../db/mentions.js';
 import type { MentionRow, SlackJobRow } from '../db/schema.js';
 import { completeJob, failJob, leaseNextJob, nextRunAt, retryJob } from '../db/slack-jobs.js';
+import { reminderStillWanted, type ReminderKind } from '../domain/reminders.js';
 import type { SlaPolicy } from '../domain/sla.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
@@ -106,8 +107,10 @@ export class CardQueue {
   private async idleMs(): Promise<number> {
     const now = this.deps.clock.now().getTime();
     let ms = 1_000; // also picks up work queued by other replicas
-    const paced = this.pacer.nextFreeAt(now);
-    if (paced !== undefined) ms = Math.min(ms, Math.max(5, paced - now));
+    // Slack's limits run on real time, like every other use of the pacer: never the injected clock.
+    const real = Date.now();
+    const paced = this.pacer.nextFreeAt(real);
+    if (paced !== undefined) ms = Math.min(ms, Math.max(5, paced - real));
     try {
       const at = await nextRunAt(this.deps.db);
       if (at) ms = Math.min(ms, Math.max(5, at.getTime() - now));
@@ -158,6 +161,12 @@ export class CardQueue {
       await failJob(db, job.id, 'mention not found');
       return;
     }
+    // An SLA reminder queued just before the reply (or the close) would only be noise now.
+    const reminder = (job.payload as { reminder?: { kind: ReminderKind } }).reminder;
+    if (reminder && mention && !reminderStillWanted(reminder.kind, { status: mention.status, firstResponseAt: mention.first_response_at })) {
+      await completeJob(db, job, { skipped: 'reminder no longer due' });
+      return;
+    }
     try {
       if (POSTING_KINDS.has(job.kind)) await this.pacer.take(job.channel);
       const result = await this.send(job, mention);
@@ -180,8 +189,7 @@ export class CardQueue {
   private async send(job: SlackJobRow, m: MentionRow | undefined): Promise<Record<string, unknown>> {
     const { client } = this.deps;
     const metadata = { event_type: METADATA_TYPE, event_payload: { job_id: String(job.id), mention_id: m?.id ?? 0 } };
-    const mayHavePosted = job.attempts > 1 && (job.last_error === null || job.last_error.startsWith('unknown:'));
-    if (POSTING_KINDS.has(job.kind) && mayHavePosted) {
+    if (mayHavePosted(job)) {
       const found = await this.findPosted(job, m);
       if (found) {
         this.deps.logger.info({ job: job.id, ts: found }, 'card queue: an earlier attempt had reached Slack; not posting again');
@@ -229,7 +237,11 @@ export class CardQueue {
     }
   }
 
-  /** Looks for the message an earlier, interrupted attempt may have posted (by its metadata). */
+  /**
+   * Looks for the message an earlier, interrupted attempt may have posted (by its metadata). A
+   * lookup that fails throws: posting without knowing would post twice, so the job waits and
+   * looks again (it stays "may have posted" until a lookup answers).
+   */
   private async findPosted(job: SlackJobRow, m: MentionRow | undefined): Promise<string | undefined> {
     const { client } = this.deps;
     const since = new Date((job.first_attempt_at ?? job.created_at).getTime() - 60_000);
@@ -249,7 +261,8 @@ export class CardQueue {
         if (!cursor) return undefined;
       }
     } catch (err) {
-      this.deps.logger.warn({ job: job.id, err: (err as Error).message }, 'card queue: could not check whether an interrupted post reached Slack; posting again');
+      this.deps.logger.warn({ job: job.id, err: (err as Error).message }, 'card queue: could not check whether an interrupted post reached Slack; will look again before posting');
+      throw err;
     }
     return undefined;
   }
@@ -258,6 +271,9 @@ export class CardQueue {
     const { db, clock, metrics } = this.deps;
     const c = classifySlackError(err);
     const now = clock.now().getTime();
+    // A job that may already be in Slack stays marked so until a lookup has answered.
+    const uncertain = c.kind === 'uncertain' || mayHavePosted(job);
+    const mark = (e: string) => (uncertain ? `unknown: ${e.replace(/^unknown: /, '')}` : e);
     metrics?.slackErrors.inc({ error: c.error });
     switch (c.kind) {
       case 'rate_limited': {
@@ -265,21 +281,21 @@ export class CardQueue {
         if (POSTING_KINDS.has(job.kind)) this.pacer.pause(job.channel, Date.now() + ms);
         metrics?.slackRateLimited.inc();
         log.info({ retryAfter: c.retryAfterSeconds }, 'card queue: Slack asked us to slow down; waiting');
-        await retryJob(db, job.id, new Date(now + ms), `ratelimited: retry after ${c.retryAfterSeconds ?? 1}s`);
+        await retryJob(db, job.id, new Date(now + ms), mark(`ratelimited: retry after ${c.retryAfterSeconds ?? 1}s`));
         return;
       }
       case 'uncertain':
       case 'transient': {
         const ms = backoffMs(job.attempts);
         log.warn({ err: c.error, retryInMs: ms }, 'card queue: Slack call failed; will retry');
-        await retryJob(db, job.id, new Date(now + ms), `${c.kind === 'uncertain' ? 'unknown: ' : ''}${c.error}`);
+        await retryJob(db, job.id, new Date(now + ms), mark(c.error));
         return;
       }
       case 'configuration': {
         // Nothing is dropped: the job waits until the app is set up right (see the hint).
         const ms = Math.min(10 * 60_000, backoffMs(job.attempts) * 4);
         log.error({ err: c.error, hint: slackErrorHint(c.error), retryInMs: ms }, 'card queue: Slack refused the call; fix the set-up and the card will follow');
-        await retryJob(db, job.id, new Date(now + ms), c.error);
+        await retryJob(db, job.id, new Date(now + ms), mark(c.error));
         return;
       }
       case 'permanent': {
@@ -289,6 +305,15 @@ export class CardQueue {
       }
     }
   }
+}
+
+/**
+ * Whether an earlier attempt of this posting job may have reached Slack: it was leased before and
+ * ended without an answer (a crash leaves no error; a timeout or dropped connection is marked
+ * "unknown:"). Such a job looks for its message before posting.
+ */
+function mayHavePosted(job: SlackJobRow): boolean {
+  return POSTING_KINDS.has(job.kind) && job.attempts > 1 && (job.last_error === null || job.last_error.startsWith('unknown:'));
 }
 
 function backoffMs(attempts: number): number {

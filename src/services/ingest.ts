@@ -1,7 +1,7 @@
 import type { Db } from '../db/database.js';
 import { insertMentions, knownAuthors } from '../db/mentions.js';
 import type { NewMention } from '../db/schema.js';
-import { enqueueJob, JOB_PRIORITY } from '../db/slack-jobs.js';
+import { enqueueJobs, JOB_PRIORITY } from '../db/slack-jobs.js';
 import { analyzeSentiment } from '../domain/sentiment.js';
 import { scorePriority, type PriorityRules } from '../domain/priority.js';
 import { slaDeadlines, type SlaPolicy } from '../domain/sla.js';
@@ -45,15 +45,11 @@ export async function ingestMentions(deps: IngestDeps, items: IncomingMention[])
       return toRow(m, firstContact, deps);
     });
     const ids = await insertMentions(trx, rows);
-    for (const r of ids) {
-      await enqueueJob(trx, {
-        kind: 'post_card',
-        channel: deps.triageChannel,
-        mentionId: r.id,
-        dedupeKey: `card:${r.id}`,
-        priority: JOB_PRIORITY.card,
-      });
-    }
+    // One statement for the batch's cards: a round trip per card was most of a batch's time.
+    await enqueueJobs(
+      trx,
+      ids.map((r) => ({ kind: 'post_card', channel: deps.triageChannel, mentionId: r.id, dedupeKey: `card:${r.id}`, priority: JOB_PRIORITY.card })),
+    );
     return ids;
   });
   const ids = inserted.map((r) => r.id);
@@ -94,6 +90,8 @@ function toRow(m: IncomingMention, firstContact: boolean, deps: IngestDeps): New
     first_contact: firstContact,
     sla_warn_at: warnAt,
     sla_due_at: dueAt,
+    // The SLA sweep's first look: at the warning (or at once, for a mention that arrives late).
+    sla_next_check_at: warnAt,
     raw: m.raw === undefined ? null : JSON.stringify(m.raw),
   };
 }

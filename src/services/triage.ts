@@ -17,6 +17,8 @@ export interface TriageDeps {
   leadsGroup?: string;
   /** Wakes the card queue after a commit. */
   onQueued?: () => void;
+  /** Told after each committed change (the App Home refreshes its views). */
+  onChanged?: (mention: MentionRow) => void;
 }
 
 export type EscalationCategory = 'isolated' | 'policy' | 'procedural';
@@ -100,6 +102,8 @@ export class Triage {
         escalation_reason: input.reason,
         escalation_severity: input.severity,
         escalation_category: input.category,
+        // The SLA sweep schedules the follow-up.
+        sla_next_check_at: now,
       },
       extra: undefined,
       eventKind: 'escalated',
@@ -170,6 +174,8 @@ export class Triage {
         status: 'replied',
         first_response_at: sql`coalesce(first_response_at, ${now})` as never,
         first_response_by: sql`coalesce(first_response_by, ${userId})` as never,
+        // The clock stopped: the SLA sweep drops the reminders and schedules the follow-up.
+        sla_next_check_at: now,
         owner_id: sql`coalesce(owner_id, ${userId})` as never,
         claimed_at: sql`coalesce(claimed_at, ${now})` as never,
       },
@@ -213,6 +219,7 @@ export class Triage {
       return row;
     });
     this.deps.onQueued?.();
+    this.deps.onChanged?.(after);
     return after;
   }
 }

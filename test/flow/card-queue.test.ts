@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.js';
 import { startFakeSlack, type FakeSlack } from '../fakes/slack-server.js';
-import { TRIAGE, sampleMention, startTestApp } from '../support/app.js';
+import { TRIAGE, sampleMention, startTestApp, waitForCardTs } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 
 let slack: FakeSlack;
@@ -36,6 +36,7 @@ describe('the card queue', () => {
       await app.webhook(m);
       const id = await idOf(m.id);
       await slack.waitFor(() => cardsFor(id).length === 1, 10_000, 'card after the 429');
+      await waitForCardTs(database, id);
       const attempts = slack.callsTo('chat.postMessage').filter((c) => JSON.stringify(c.args.metadata ?? '').includes(`"mention_id":${id}`) || c.status === 429);
       const limited = attempts.find((c) => c.status === 429)!;
       const posted = attempts.find((c) => c.ok)!;
@@ -58,11 +59,10 @@ describe('the card queue', () => {
     expect(cardsFor(id)).toHaveLength(0);
     const second = await startTestApp({ slack, database });
     try {
-      await slack.waitFor(() => cardsFor(id).length === 1, 10_000, 'card after restart');
+      const ts = await waitForCardTs(database, id);
       await second.queue.drainNow();
       expect(cardsFor(id)).toHaveLength(1);
-      const row = await database.db.selectFrom('mentions').select(['card_ts']).where('id', '=', id).executeTakeFirstOrThrow();
-      expect(row.card_ts).toBe(cardsFor(id)[0]!.ts);
+      expect(ts).toBe(cardsFor(id)[0]!.ts);
     } finally {
       await second.stop();
     }

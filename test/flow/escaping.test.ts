@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.js';
 import { ACTION, INPUT, VIEW } from '../../src/slack/ids.js';
 import { startFakeSlack, type FakeSlack } from '../fakes/slack-server.js';
-import { ESCALATIONS, TRIAGE, sampleMention, startTestApp, type TestApp } from '../support/app.js';
+import { ESCALATIONS, TRIAGE, sampleMention, startTestApp, waitForCardTs, type TestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { blockAction, viewSubmission } from '../support/slack-requests.js';
 
@@ -34,8 +34,7 @@ describe('customer and typed text reaches Slack inert', () => {
     const m = sampleMention({ text: `Hey ${EVIL} fix this`, author: { handle: 'evil<!here>', name: `Mal ${EVIL}` } });
     await app.webhook(m);
     const row = await database.db.selectFrom('mentions').selectAll().where('external_id', '=', String(m.id)).executeTakeFirstOrThrow();
-    await slack.waitFor(() => slack.topLevel(TRIAGE).some((x) => (x.metadata?.event_payload as any)?.mention_id === row.id));
-    const card = (await database.db.selectFrom('mentions').select('card_ts').where('id', '=', row.id).executeTakeFirstOrThrow()).card_ts!;
+    const card = await waitForCardTs(database, row.id);
 
     await app.interact(blockAction({ user: 'UALICE', actionId: ACTION.claim, value: String(row.id), messageTs: card, channel: TRIAGE }));
     await app.interact(blockAction({ user: 'UALICE', actionId: ACTION.reply, value: String(row.id), messageTs: card, channel: TRIAGE }));

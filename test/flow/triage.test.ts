@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.js';
 import { ACTION, INPUT, MORE, VIEW } from '../../src/slack/ids.js';
 import { startFakeSlack, type FakeSlack } from '../fakes/slack-server.js';
-import { ESCALATIONS, TRIAGE, sampleMention, startTestApp, type TestApp } from '../support/app.js';
+import { ESCALATIONS, TRIAGE, sampleMention, startTestApp, waitForCardTs, type TestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { blockAction, viewSubmission } from '../support/slack-requests.js';
 
@@ -35,7 +35,7 @@ async function newCard(over: Record<string, unknown> = {}) {
   const r = await app.webhook(m);
   expect(r.status).toBe(202);
   const row = await database.db.selectFrom('mentions').selectAll().where('external_id', '=', String(m.id)).executeTakeFirstOrThrow();
-  await slack.waitFor(() => slack.topLevel(TRIAGE).some((msg) => (msg.metadata?.event_payload as { mention_id?: number } | undefined)?.mention_id === row.id), 10_000, 'card posted');
+  await waitForCardTs(database, row.id);
   const card = await database.db.selectFrom('mentions').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
   return card;
 }

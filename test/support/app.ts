@@ -38,7 +38,8 @@ export function testEnv(slack: FakeSlack, env: Record<string, string | undefined
 /** Starts the real app (HTTP mode) against a fake Slack and the given database. */
 export async function startTestApp(o: {
   slack: FakeSlack;
-  database: Database;
+  /** Omitted: the app opens (and on stop closes) the database its env names. */
+  database?: Database;
   clock?: Clock;
   env?: Record<string, string | undefined>;
   runQueue?: boolean;
@@ -46,7 +47,7 @@ export async function startTestApp(o: {
 }): Promise<TestApp> {
   const config = parseConfig(testEnv(o.slack, o.env));
   const logger = createLogger({ level: config.logLevel, secrets: config.secrets, pretty: false });
-  const app = await startEarshot({ config, logger, database: o.database, clock: o.clock, host: '127.0.0.1', runQueue: o.runQueue, ...o.extra });
+  const app = await startEarshot({ config, logger, database: o.database, clock: o.clock, host: '127.0.0.1', runQueue: o.runQueue, runJobs: false, ...o.extra });
   const post = async (path: string, body: string, headers: Record<string, string>) => {
     const t0 = performance.now();
     const r = await fetch(`${app.url}${path}`, { method: 'POST', body, headers });
@@ -94,4 +95,15 @@ export function sampleMention(over: Partial<Record<string, unknown>> & { author?
     ...over,
     author: { id: `a${seq}`, handle: `customer${seq}`, name: `Customer ${seq}`, followers: 120, ...(over.author ?? {}) },
   };
+}
+
+/** Waits until the card of mention `id` is posted and its ts stored (the queue stores it just after Slack answers). */
+export async function waitForCardTs(database: Database, id: number, timeoutMs = 10_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const row = await database.db.selectFrom('mentions').select('card_ts').where('id', '=', id).executeTakeFirst();
+    if (row?.card_ts) return row.card_ts;
+    if (Date.now() > deadline) throw new Error(`the card of mention ${id} was not posted within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }

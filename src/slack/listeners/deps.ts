@@ -4,6 +4,7 @@ import type { Db } from '../../db/database.js';
 import type { SlaPolicy } from '../../domain/sla.js';
 import type { Logger } from '../../logger.js';
 import type { Metrics } from '../../metrics.js';
+import type { Home } from '../../services/home.js';
 import type { Replies } from '../../services/replies.js';
 import type { Triage } from '../../services/triage.js';
 import type { Permissions } from '../permissions.js';
@@ -19,4 +20,6 @@ export interface ListenerDeps {
   triage: Triage;
   replies: Replies;
   permissions: Permissions;
+  /** The App Home tab (app_home_opened). */
+  home: Home;
 }

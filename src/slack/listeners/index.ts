@@ -5,6 +5,7 @@ import { registerMore } from './actions/more.js';
 import { registerReply } from './actions/reply.js';
 import { registerSocialStats } from './commands/social-stats.js';
 import type { ListenerDeps } from './deps.js';
+import { registerAppHomeOpened } from './events/app-home-opened.js';
 import { registerCloseSubmit } from './views/close-submit.js';
 import { registerEscalateSubmit } from './views/escalate-submit.js';
 import { registerReassignSubmit } from './views/reassign-submit.js';
@@ -21,4 +22,5 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   registerReassignSubmit(app, deps);
   registerCloseSubmit(app, deps);
   registerSocialStats(app, deps);
+  registerAppHomeOpened(app, deps);
 }

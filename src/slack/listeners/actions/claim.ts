@@ -9,7 +9,7 @@ export function registerClaim(app: App, deps: ListenerDeps): void {
     await ack();
     const mentionId = Number(action.value);
     const user = body.user.id;
-    await runForUser({ client, channel: body.channel?.id, user, logger: deps.logger, ids: { mentionId } }, async () => {
+    await runForUser({ client, channel: body.channel?.id ?? deps.config.slack.triageChannel, user, logger: deps.logger, ids: { mentionId } }, async () => {
       try {
         await deps.triage.claim(mentionId, user);
         deps.metrics.claims.inc();
