@@ -97,7 +97,7 @@ describe('polling the mentions timeline', () => {
     const first = await start({}, { manual: true, stopGraceMs: 0 }, false);
     const polling = first.x.pollNow();
     // (A request's endpoint is filled in once the fake answers; its path is known on arrival.)
-    await waitUntil(() => fake.requests.filter((r) => r.path.endsWith('/mentions')).length === 2, 5000, 'the second page to be requested');
+    await waitUntil(() => fake.requests.filter((r) => r.path.endsWith('/mentions')).length === 2, 15_000, 'the second page to be requested');
     // "Kill" while page 2 is on the wire: its answer is dropped unstored, like a crash.
     await first.stop();
     await polling;
@@ -130,7 +130,7 @@ describe('polling the mentions timeline', () => {
     fake.setLatency(200);
     const first = await start({}, { manual: true, pageSize: 5 }, false);
     const polling = first.x.pollNow();
-    await waitUntil(() => fake.requests.filter((r) => r.path.endsWith('/mentions')).length === 2, 5000, 'the second page to be requested');
+    await waitUntil(() => fake.requests.filter((r) => r.path.endsWith('/mentions')).length === 2, 15_000, 'the second page to be requested');
     await first.stop();
     await polling;
     apps.splice(apps.indexOf(first), 1);
@@ -210,12 +210,12 @@ describe('rate limits and errors', () => {
     fake.exhaust('mentions', 1);
     const resetMs = fake.rateLimitStatus('mentions').reset * 1000;
     const app = await start({ X_POLL_SECONDS: '1' }, { gate: { resetMarginMs: 100 } });
-    await waitUntil(() => fake.requestsTo('mentions').some((r) => r.status === 429), 3000, 'the 429');
+    await waitUntil(() => fake.requestsTo('mentions').some((r) => r.status === 429), 10_000, 'the 429');
     // Asking now changes nothing: the gate holds the call back.
     const before = fake.requestsTo('mentions').length;
     await app.x.pollNow();
     if (Date.now() < resetMs) expect(fake.requestsTo('mentions').length).toBe(before);
-    await waitForCards(slack, database, posts.map((p) => p.id), 5000);
+    await waitForCards(slack, database, posts.map((p) => p.id), 15_000);
     const log = fake.requestsTo('mentions');
     expect(log.filter((r) => r.status === 429)).toHaveLength(1);
     for (const r of log.slice(1)) expect(r.at).toBeGreaterThanOrEqual(resetMs);
@@ -225,14 +225,16 @@ describe('rate limits and errors', () => {
   it('a window used up mid catch-up (x-rate-limit-remaining: 0): waits for the reset without a 429', async () => {
     fake.setRateLimit('mentions', { limit: 2, windowSeconds: 1 });
     const posts = addMentions(12, '7101');
-    await start({ X_POLL_SECONDS: '1' }, { pageSize: 5, gate: { resetMarginMs: 100 } });
+    // The window's reset as sent with the second answer (x-rate-limit-remaining: 0).
     let resetMs = 0;
-    await waitUntil(() => {
-      const log = fake.requestsTo('mentions');
-      if (log.length === 2 && log[1]!.status === 200 && !resetMs) resetMs = fake.rateLimitStatus('mentions').reset * 1000;
-      return resetMs > 0;
-    }, 3000, 'two pages');
-    await waitForCards(slack, database, posts.map((p) => p.id), 6000);
+    const onRequest = (r: { endpoint?: string }) => {
+      if (r.endpoint === 'mentions' && fake.requestsTo('mentions').length === 2) resetMs = fake.rateLimitStatus('mentions').reset * 1000;
+    };
+    fake.on('request', onRequest);
+    await start({ X_POLL_SECONDS: '1' }, { pageSize: 5, gate: { resetMarginMs: 100 } });
+    await waitForCards(slack, database, posts.map((p) => p.id), 15_000);
+    fake.off('request', onRequest);
+    expect(resetMs).toBeGreaterThan(0);
     const log = fake.requestsTo('mentions');
     expect(log.every((r) => r.status === 200)).toBe(true);
     expect(log[2]!.at).toBeGreaterThanOrEqual(resetMs);

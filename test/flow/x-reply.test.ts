@@ -41,7 +41,7 @@ async function mentionFromX(text: string, author = { id: '9001', username: 'dana
 async function openReply(m: MentionRow): Promise<{ privateMetadata: string; view: any }> {
   const before = slack.views.opened.length;
   await app.interact(blockAction({ user: 'UALICE', actionId: ACTION.reply, value: String(m.id), messageTs: m.card_ts!, channel: TRIAGE }));
-  await slack.waitFor(() => slack.views.opened.length > before, 5000, 'reply modal');
+  await slack.waitFor(() => slack.views.opened.length > before, 15_000, 'reply modal');
   const opened = slack.views.opened.at(-1) as any;
   const view = opened.view ?? opened;
   return { privateMetadata: view.private_metadata, view };
@@ -71,9 +71,9 @@ describe('replying on X from Slack', () => {
     expect(view.submit.text).toBe('Send reply');
     const r = await submit(privateMetadata, 'Sorry Dana! We have sent it today.', 'public');
     expect(r.status).toBe(200);
-    await slack.waitFor(() => fake.tweets.length === 1, 5000, 'the reply on X');
+    await slack.waitFor(() => fake.tweets.length === 1, 15_000, 'the reply on X');
     expect(fake.tweets[0]).toMatchObject({ text: 'Sorry Dana! We have sent it today.', inReplyToTweetId: m.external_id });
-    await slack.waitFor(() => slack.thread(TRIAGE, m.card_ts!).some((t) => (t.text ?? '').includes(`https://x.com/acme/status/${fake.tweets[0]!.id}`)), 5000, 'thread line with the link');
+    await slack.waitFor(() => slack.thread(TRIAGE, m.card_ts!).some((t) => (t.text ?? '').includes(`https://x.com/acme/status/${fake.tweets[0]!.id}`)), 15_000, 'thread line with the link');
     const after = await row(m.id);
     expect(after.status).toBe('replied');
     expect(after.first_response_at).not.toBeNull();
@@ -85,9 +85,9 @@ describe('replying on X from Slack', () => {
     const m = await mentionFromX('@acme I need to give you my address', { id: '9002', username: 'erin', followers: 12 });
     const { privateMetadata } = await openReply(m);
     await submit(privateMetadata, 'Hi Erin, send it here please.', 'dm');
-    await slack.waitFor(() => fake.dms.length === 1, 5000, 'the DM');
+    await slack.waitFor(() => fake.dms.length === 1, 15_000, 'the DM');
     expect(fake.dms[0]).toMatchObject({ participantId: '9002', text: 'Hi Erin, send it here please.' });
-    await expect.poll(async () => (await row(m.id)).status, { timeout: 5000 }).toBe('replied');
+    await expect.poll(async () => (await row(m.id)).status, { timeout: 15_000 }).toBe('replied');
   });
 
   it('a refused reply leaves the mention unanswered and tells the person why, with Edit and retry', async () => {
@@ -96,7 +96,7 @@ describe('replying on X from Slack', () => {
     const { privateMetadata } = await openReply(m);
     const before = slack.ephemerals.length;
     await submit(privateMetadata, 'We are so sorry, Fran.', 'public');
-    await slack.waitFor(() => slack.ephemerals.length > before, 5000, 'the ephemeral');
+    await slack.waitFor(() => slack.ephemerals.length > before, 15_000, 'the ephemeral');
     const told = slack.ephemerals.at(-1)!;
     expect(told.user).toBe('UALICE');
     expect(told.text).toContain('was deleted or is no longer visible');
@@ -111,25 +111,25 @@ describe('replying on X from Slack', () => {
     // Edit and retry opens the modal with the typed text kept.
     const opened = slack.views.opened.length;
     await app.interact(blockAction({ user: 'UALICE', actionId: ACTION.retryReply, value: String(failed.id), channel: TRIAGE }));
-    await slack.waitFor(() => slack.views.opened.length > opened, 5000, 'the retry modal');
+    await slack.waitFor(() => slack.views.opened.length > opened, 15_000, 'the retry modal');
     expect(JSON.stringify(slack.views.opened.at(-1))).toContain('We are so sorry, Fran.');
   });
 
   it('duplicate content is refused with X’s reason; a DM refusal too', async () => {
     const a = await mentionFromX('@acme first', { id: '9004', username: 'gus', followers: 1 });
     await submit((await openReply(a)).privateMetadata, 'Thanks for reaching out!', 'public');
-    await slack.waitFor(() => fake.tweets.some((t) => t.inReplyToTweetId === a.external_id), 5000, 'first reply');
+    await slack.waitFor(() => fake.tweets.some((t) => t.inReplyToTweetId === a.external_id), 15_000, 'first reply');
     const b = await mentionFromX('@acme second', { id: '9005', username: 'hal', followers: 1 });
     let before = slack.ephemerals.length;
     await submit((await openReply(b)).privateMetadata, 'Thanks for reaching out!', 'public');
-    await slack.waitFor(() => slack.ephemerals.length > before, 5000, 'duplicate refusal');
+    await slack.waitFor(() => slack.ephemerals.length > before, 15_000, 'duplicate refusal');
     expect(slack.ephemerals.at(-1)!.text).toContain('duplicate');
     expect((await row(b.id)).status).toBe('new');
 
     fake.refuseDms('9005');
     before = slack.ephemerals.length;
     await submit((await openReply(b)).privateMetadata, 'Can we talk in private?', 'dm');
-    await slack.waitFor(() => slack.ephemerals.length > before, 5000, 'DM refusal');
+    await slack.waitFor(() => slack.ephemerals.length > before, 15_000, 'DM refusal');
     expect(slack.ephemerals.at(-1)!.text).toContain('does not accept direct messages');
     expect((await row(b.id)).status).toBe('new');
   });
@@ -139,12 +139,12 @@ describe('replying on X from Slack', () => {
     fake.exhaust('tweet', 60);
     let before = slack.ephemerals.length;
     await submit((await openReply(m)).privateMetadata, 'Yes, we are here!', 'public');
-    await slack.waitFor(() => slack.ephemerals.length > before, 5000, 'rate-limit refusal');
+    await slack.waitFor(() => slack.ephemerals.length > before, 15_000, 'rate-limit refusal');
     expect(slack.ephemerals.at(-1)!.text).toMatch(/rate limit .* resets at \d\d:\d\d UTC/);
     const calls = fake.requestsTo('tweet').length;
     before = slack.ephemerals.length;
     await submit((await openReply(m)).privateMetadata, 'Yes, we are here! (2)', 'public');
-    await slack.waitFor(() => slack.ephemerals.length > before, 5000, 'second refusal');
+    await slack.waitFor(() => slack.ephemerals.length > before, 15_000, 'second refusal');
     expect(slack.ephemerals.at(-1)!.text).toMatch(/used up until \d\d:\d\d UTC; nothing was sent/);
     expect(fake.requestsTo('tweet')).toHaveLength(calls);
     expect((await row(m.id)).status).toBe('new');

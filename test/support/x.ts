@@ -38,13 +38,13 @@ export async function xMentions(database: Database): Promise<Map<string, { id: n
   return new Map(rows.map((r) => [r.external_id, r]));
 }
 
-/** Waits until every one of `postIds` is a mention with a card in the channel. */
+/** Waits until every one of `postIds` is a mention with a card in the channel, and the row knows the card's ts. */
 export async function waitForCards(slack: FakeSlack, database: Database, postIds: string[], timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const rows = await xMentions(database);
     const cards = cardsByMention(slack);
-    const missing = postIds.filter((id) => !cards.has(rows.get(id)?.id ?? -1));
+    const missing = postIds.filter((id) => !cards.has(rows.get(id)?.id ?? -1) || !rows.get(id)?.card_ts);
     if (missing.length === 0) return;
     if (Date.now() > deadline) throw new Error(`${missing.length} of ${postIds.length} posts have no card after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 25));
