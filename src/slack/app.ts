@@ -1,7 +1,8 @@
 import type { RequestListener } from 'node:http';
-import { App, HTTPReceiver, LogLevel, webApi, type Authorize } from '@slack/bolt';
+import { App, ErrorCode, HTTPReceiver, LogLevel, webApi, type Authorize, type ReceiverProcessEventErrorHandlerArgs } from '@slack/bolt';
 import type { Config } from '../config.js';
 import { boltLogger, type Logger } from '../logger.js';
+import { guardSlackRequests } from './request-guard.js';
 
 type BoltApp = App;
 
@@ -44,9 +45,29 @@ export function createSlackApp(config: Config, logger: Logger): SlackApp {
     logger: slackLogger,
     // Ack first, then work: Bolt answers Slack as soon as the listener calls ack().
     processBeforeResponse: false,
+    processEventErrorHandler: answerMalformedEvent,
   });
-  const app = new App({ authorize, receiver, logger: slackLogger, clientOptions });
-  return { app, client, eventsHandler: receiver.requestListener, start: async () => undefined, stop: async () => undefined };
+  // convoStore: false — Bolt's default conversation store runs on every event (clicks included)
+  // for a `context.conversation` earshot never reads.
+  const app = new App({ authorize, receiver, logger: slackLogger, clientOptions, convoStore: false });
+  return { app, client, eventsHandler: guardSlackRequests(receiver.requestListener, logger), start: async () => undefined, stop: async () => undefined };
+}
+
+/**
+ * Errors that reach the receiver were thrown by Bolt itself before any listener ran (listener
+ * errors go to app.error): a signed payload missing fields Bolt expects. That is a bad request,
+ * not a server fault: 400 instead of Bolt's default 500 (401 for authorization, as Bolt does).
+ */
+async function answerMalformedEvent({ error, logger, response }: ReceiverProcessEventErrorHandlerArgs): Promise<boolean> {
+  if (response.headersSent) {
+    logger.error(`An error occurred after the request was acknowledged: ${error.message}`);
+    return false;
+  }
+  const unauthorized = 'code' in error && error.code === ErrorCode.AuthorizationError;
+  logger.warn(`Slack request Bolt could not process (${unauthorized ? 'authorization' : 'malformed payload'}): ${error.message}`);
+  response.writeHead(unauthorized ? 401 : 400);
+  response.end();
+  return true;
 }
 
 /**

@@ -70,7 +70,8 @@ const mentionSchema = z.object({
       id: z.union([z.string(), z.number().transform(String)]).nullish(),
       handle: nonEmpty.max(200, 'must be at most 200 characters'),
       name: z.string().max(500).nullish(),
-      followers: z.number().int('must be a whole number').nonnegative('must not be negative').nullish(),
+      // Stored in a Postgres integer.
+      followers: z.number().int('must be a whole number').nonnegative('must not be negative').max(2_147_483_647, 'must be at most 2147483647').nullish(),
     },
     { message: 'is required: an object with at least "handle"' },
   ),
@@ -97,6 +98,8 @@ export function parseWebhookBody(rawBody: Buffer): ParseResult {
   if (json === null || typeof json !== 'object' || Array.isArray(json)) {
     return { ok: false, error: 'body must be a JSON object: one mention, or {"mentions": [...]}', details: [] };
   }
+  const unstorable = unstorableValues(json);
+  if (unstorable.length > 0) return { ok: false, error: 'values that cannot be stored: nothing was stored', details: unstorable };
   const isBatch = 'mentions' in json;
   if (isBatch) {
     const outer = batchSchema.safeParse(json);
@@ -135,4 +138,36 @@ export function parseWebhookBody(rawBody: Buffer): ParseResult {
   });
   if (details.length > 0) return { ok: false, error: `invalid mention${details.length > 1 ? 's' : ''}: nothing was stored`, details };
   return { ok: true, mentions };
+}
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const MAX_DEPTH = 64;
+
+/**
+ * What Postgres would refuse, anywhere in the body (the whole mention is kept as `raw`): NUL in
+ * text, invalid Unicode in jsonb, and nesting deeper than any mention needs (which would also
+ * exhaust the stack). The sender gets a 400 naming them rather than a 500. At most 20 listed.
+ */
+function unstorableValues(value: unknown): string[] {
+  const out: string[] = [];
+  const bad = (s: string) => s.includes('\u0000') || LONE_SURROGATE.test(s);
+  const walk = (v: unknown, path: string, depth: number) => {
+    if (out.length >= 20) return;
+    if (typeof v === 'string') {
+      if (bad(v)) out.push(`${path || '(body)'}: must not contain NUL characters (\\u0000) or lone UTF-16 surrogates`);
+      return;
+    }
+    if (v === null || typeof v !== 'object') return;
+    if (depth > MAX_DEPTH) {
+      out.push(`${path}: nested more than ${MAX_DEPTH} levels deep`);
+      return;
+    }
+    for (const [k, child] of Object.entries(v as Record<string, unknown>)) {
+      const p = Array.isArray(v) ? `${path}[${k}]` : path ? `${path}.${k}` : k;
+      if (bad(k)) out.push(`${p}: field names must not contain NUL characters or lone UTF-16 surrogates`);
+      walk(child, p, depth + 1);
+    }
+  };
+  walk(value, '', 0);
+  return out;
 }

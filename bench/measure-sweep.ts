@@ -1,0 +1,51 @@
+import { sql } from 'kysely';
+import { ManualClock } from '../src/clock.js';
+import type { Database } from '../src/db/database.js';
+import { startFakeSlack } from '../test/fakes/slack-server.js';
+import { startTestApp } from '../test/support/app.js';
+import { percentile } from './stats.js';
+
+/**
+ * SLA sweep ticks over the seeded mentions (issue 4's sweep through the app's `sweepSla()`: the
+ * advisory lock, the due-mentions read, reminders queued, bookkeeping saved). The clock starts at
+ * the seed's "now", where nothing is due, and moves one minute per tick, so each tick handles the
+ * mentions whose next reminder fell in that minute, as in production. Runs on a throwaway copy of
+ * the seed: a tick writes.
+ */
+export async function measureSlaSweep(database: Database, o: { now: Date; ticks: number }) {
+  const slack = await startFakeSlack();
+  const clock = new ManualClock(o.now);
+  const app = await startTestApp({ slack, database, clock, runQueue: false });
+  try {
+    const counts = await sql<{ total: number; open: number }>`
+      select count(*)::int as total, count(*) filter (where status in ('new', 'claimed', 'escalated', 'replied'))::int as open from mentions`.execute(database.db);
+    const tick = async () => {
+      const t0 = performance.now();
+      const r = await app.sweepSla();
+      return { ms: performance.now() - t0, checked: r?.checked ?? 0, reminders: r?.queued.length ?? 0, led: r !== null };
+    };
+    // Nothing is due at the seed's "now": the cost of a tick with nothing to do (also warms the index).
+    const idle = [await tick(), await tick(), await tick()];
+    const busy: Awaited<ReturnType<typeof tick>>[] = [];
+    for (let i = 1; i <= o.ticks; i++) {
+      clock.set(o.now.getTime() + i * 60_000);
+      busy.push(await tick());
+    }
+    const ms = busy.map((t) => t.ms);
+    return {
+      mentions: counts.rows[0]?.total ?? 0,
+      open: counts.rows[0]?.open ?? 0,
+      ticks: busy.length,
+      p50_ms: percentile(ms, 50),
+      p95_ms: percentile(ms, 95),
+      max_ms: Math.round(Math.max(...ms) * 10) / 10,
+      idle_tick_ms: percentile(idle.slice(1).map((t) => t.ms), 50),
+      due_per_tick: busy.map((t) => t.checked),
+      reminders_per_tick: busy.map((t) => t.reminders),
+      every_tick_led: busy.every((t) => t.led),
+    };
+  } finally {
+    await app.stop();
+    await slack.close();
+  }
+}
