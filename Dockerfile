@@ -28,4 +28,5 @@ EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # Exec form: node is PID 1 and receives SIGTERM itself (graceful shutdown within 10 s).
-CMD ["node", "dist/src/main.js"]
+# A smaller young generation keeps the resident set near the live heap (see README → Benchmark).
+CMD ["node", "--max-semi-space-size=8", "dist/src/main.js"]
