@@ -17,21 +17,7 @@ export interface NewJob {
 
 /** Enqueues a Slack write. A job whose dedupe key exists already is not added again. */
 export async function enqueueJob(db: Executor, job: NewJob): Promise<boolean> {
-  const r = await db
-    .insertInto('slack_jobs')
-    .values({
-      kind: job.kind,
-      channel: job.channel,
-      mention_id: job.mentionId ?? null,
-      dedupe_key: job.dedupeKey ?? null,
-      payload: JSON.stringify(job.payload ?? {}),
-      priority: job.priority ?? JOB_PRIORITY.card,
-      ...(job.runAfter ? { run_after: job.runAfter } : {}),
-    })
-    .onConflict((oc) => oc.column('dedupe_key').doNothing())
-    .returning('id')
-    .executeTakeFirst();
-  return r !== undefined;
+  return (await enqueueJobs(db, [job])).length === 1;
 }
 
 /**
@@ -42,20 +28,22 @@ export async function enqueueJobs(db: Executor, jobs: NewJob[]): Promise<Array<{
   if (jobs.length === 0) return [];
   return db
     .insertInto('slack_jobs')
-    .values(
-      jobs.map((job) => ({
-        kind: job.kind,
-        channel: job.channel,
-        mention_id: job.mentionId ?? null,
-        dedupe_key: job.dedupeKey ?? null,
-        payload: JSON.stringify(job.payload ?? {}),
-        priority: job.priority ?? JOB_PRIORITY.card,
-        ...(job.runAfter ? { run_after: job.runAfter } : {}),
-      })),
-    )
+    .values(jobs.map(jobRow))
     .onConflict((oc) => oc.column('dedupe_key').doNothing())
     .returning('dedupe_key')
     .execute();
+}
+
+function jobRow(job: NewJob) {
+  return {
+    kind: job.kind,
+    channel: job.channel,
+    mention_id: job.mentionId ?? null,
+    dedupe_key: job.dedupeKey ?? null,
+    payload: JSON.stringify(job.payload ?? {}),
+    priority: job.priority ?? JOB_PRIORITY.card,
+    ...(job.runAfter ? { run_after: job.runAfter } : {}),
+  };
 }
 
 /**

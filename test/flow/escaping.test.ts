@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.js';
 import { ACTION, INPUT, VIEW } from '../../src/slack/ids.js';
-import { startFakeSlack, type FakeSlack } from '../fakes/slack-server.js';
-import { ESCALATIONS, TRIAGE, sampleMention, startTestApp, waitForCardTs, type TestApp } from '../support/app.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import type { FakeSlack } from '../fakes/slack-server.js';
+import { ESCALATIONS, TRIAGE, sampleMention, waitForCardTs, type TestApp } from '../support/app.js';
+import type { TestDatabase } from '../support/db.js';
+import { startFlow, stopFlow } from '../support/flow.js';
 import { blockAction, viewSubmission } from '../support/slack-requests.js';
 
 const EVIL = '<!channel> <!here> <@U123> <!subteam^S1> <https://evil.example|click> & < >';
@@ -15,19 +16,14 @@ let database: Database;
 let app: TestApp;
 
 beforeAll(async () => {
-  slack = await startFakeSlack();
-  tdb = await createTestDatabase();
-  database = await tdb.open();
-  app = await startTestApp({ slack, database });
-  slack.setChannelMembers(TRIAGE, ['UALICE', 'UBOB']);
+  ({ slack, tdb, database, app } = await startFlow({
+    prepare: (s) => {
+      s.setChannelMembers(TRIAGE, ['UALICE', 'UBOB']);
+    },
+  }));
 });
 
-afterAll(async () => {
-  await app?.stop();
-  await database?.close();
-  await slack?.close();
-  await tdb?.drop();
-});
+afterAll(() => stopFlow({ slack, tdb, database, app }));
 
 describe('customer and typed text reaches Slack inert', () => {
   it('in cards, updates, thread lines, escalations, modals and ephemerals', async () => {

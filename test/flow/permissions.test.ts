@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.js';
 import { ACTION, INPUT, VIEW } from '../../src/slack/ids.js';
-import { startFakeSlack, type FakeSlack } from '../fakes/slack-server.js';
-import { TRIAGE, sampleMention, startTestApp, type TestApp } from '../support/app.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import type { FakeSlack } from '../fakes/slack-server.js';
+import { TRIAGE, sampleMention, type TestApp } from '../support/app.js';
+import type { TestDatabase } from '../support/db.js';
+import { startFlow, stopFlow } from '../support/flow.js';
 import { SIGNING_SECRET, blockAction, interactionBody, slackHeaders, viewSubmission } from '../support/slack-requests.js';
 
 let slack: FakeSlack;
@@ -12,20 +13,16 @@ let database: Database;
 let app: TestApp;
 
 beforeAll(async () => {
-  slack = await startFakeSlack();
-  slack.setUsergroup('SRESP01', ['UALICE']);
-  slack.setChannelMembers(TRIAGE, ['UALICE', 'UMALLORY']);
-  tdb = await createTestDatabase();
-  database = await tdb.open();
-  app = await startTestApp({ slack, database, env: { SLACK_RESPONDERS_GROUP: 'SRESP01' } });
+  ({ slack, tdb, database, app } = await startFlow({
+    env: { SLACK_RESPONDERS_GROUP: 'SRESP01' },
+    prepare: (s) => {
+      s.setUsergroup('SRESP01', ['UALICE']);
+      s.setChannelMembers(TRIAGE, ['UALICE', 'UMALLORY']);
+    },
+  }));
 });
 
-afterAll(async () => {
-  await app?.stop();
-  await database?.close();
-  await slack?.close();
-  await tdb?.drop();
-});
+afterAll(() => stopFlow({ slack, tdb, database, app }));
 
 async function card() {
   const m = sampleMention();

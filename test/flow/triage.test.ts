@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.js';
 import { ACTION, INPUT, MORE, VIEW } from '../../src/slack/ids.js';
-import { startFakeSlack, type FakeSlack } from '../fakes/slack-server.js';
-import { ESCALATIONS, TRIAGE, sampleMention, startTestApp, waitForCardTs, type TestApp } from '../support/app.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import type { FakeSlack } from '../fakes/slack-server.js';
+import { ESCALATIONS, TRIAGE, sampleMention, waitForCardTs, type TestApp } from '../support/app.js';
+import type { TestDatabase } from '../support/db.js';
+import { startFlow, stopFlow } from '../support/flow.js';
 import { blockAction, viewSubmission } from '../support/slack-requests.js';
 
 let slack: FakeSlack;
@@ -12,18 +13,10 @@ let database: Database;
 let app: TestApp;
 
 beforeAll(async () => {
-  slack = await startFakeSlack();
-  tdb = await createTestDatabase();
-  database = await tdb.open();
-  app = await startTestApp({ slack, database, env: { SLACK_LEADS_GROUP: 'SLEADS01' } });
+  ({ slack, tdb, database, app } = await startFlow({ env: { SLACK_LEADS_GROUP: 'SLEADS01' } }));
 });
 
-afterAll(async () => {
-  await app?.stop();
-  await database?.close();
-  await slack?.close();
-  await tdb?.drop();
-});
+afterAll(() => stopFlow({ slack, tdb, database, app }));
 
 beforeEach(() => {
   slack.setChannelMembers(TRIAGE, ['UALICE', 'UBOB', 'UCAROL', ...Array.from({ length: 60 }, (_, i) => `UCLICK${i}`)]);

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.js';
 import { openDatabase } from '../../src/db/database.js';
-import { startFakeSlack, type FakeSlack } from '../fakes/slack-server.js';
+import type { FakeSlack } from '../fakes/slack-server.js';
 import { sampleMention, startTestApp, type TestApp } from '../support/app.js';
-import { createTestDatabase, usingServer, type TestDatabase } from '../support/db.js';
+import { usingServer, type TestDatabase } from '../support/db.js';
+import { startFlow, stopFlow } from '../support/flow.js';
 import { startTcpProxy } from '../support/tcp-proxy.js';
 
 let slack: FakeSlack;
@@ -12,18 +13,10 @@ let database: Database;
 let app: TestApp;
 
 beforeAll(async () => {
-  slack = await startFakeSlack();
-  tdb = await createTestDatabase();
-  database = await tdb.open();
-  app = await startTestApp({ slack, database });
+  ({ slack, tdb, database, app } = await startFlow());
 });
 
-afterAll(async () => {
-  await app?.stop();
-  await database?.close();
-  await slack?.close();
-  await tdb?.drop();
-});
+afterAll(() => stopFlow({ slack, tdb, database, app }));
 
 const count = async () => Number((await database.db.selectFrom('mentions').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
 
