@@ -142,7 +142,11 @@ export async function startEarshot(opts: StartOptions): Promise<Earshot> {
     settings: reminderSettingsFromConfig(config),
     audience: reminderAudienceFromConfig(config),
     triageChannel: config.slack.triageChannel,
-    onQueued: wake,
+    // Reminders mean SLA states changed (and claims may have been released): refresh Home tabs too.
+    onQueued: () => {
+      wake();
+      home.changed();
+    },
   });
   const permissions = new Permissions({
     client: slack.client,

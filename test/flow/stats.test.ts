@@ -203,4 +203,13 @@ describe('App Home', () => {
     expect(slack.ephemerals.at(-1)).toMatchObject({ channel: TRIAGE, user: 'UBOB' });
     expect(slack.ephemerals.at(-1)!.text).toContain('Already claimed by <@UALICE>');
   });
+
+  it('refreshes when the SLA sweep moves a mention past its deadline', async () => {
+    const publishes = slack.okCalls('views.publish').length;
+    clock.set(at(11)); // B (posted at −50, due at +10) is now overdue
+    const swept = await app.sweepSla();
+    expect(swept?.queued.some((r) => r.mentionId === ids.B && r.kind === 'overdue')).toBe(true);
+    await slack.waitFor(() => slack.okCalls('views.publish').length > publishes, 10_000, 'home refreshed after the sweep');
+    await slack.waitFor(() => flat(slack.views.published.get('UALICE')!.blocks).includes(':rotating_light: 2 overdue'), 10_000, 'team line counts B overdue');
+  });
 });
