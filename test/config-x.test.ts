@@ -1,18 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../src/config.js';
+import { parseConfig } from '../src/config.js';
+import { baseEnv, configProblems } from './support/config.js';
 import { defaultPriorityRules } from '../src/domain/priority.js';
 
-const base = { SLACK_BOT_TOKEN: 'xoxb-1-abcdef', SLACK_APP_TOKEN: 'xapp-1-abcdef', SLACK_TRIAGE_CHANNEL: 'C0123ABCD' };
-
-function problems(env: Record<string, string | undefined>): string[] {
-  try {
-    parseConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  return [];
-}
+const base = baseEnv;
+const problems = configProblems;
 
 describe('X and priority configuration', () => {
   it('defaults: poll mode, no retweets, nothing muted, 24 h backfill, the domain’s priority rules', () => {

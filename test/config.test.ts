@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../src/config.js';
+import { parseConfig } from '../src/config.js';
+import { baseEnv, configProblems } from './support/config.js';
 
-const base = { SLACK_BOT_TOKEN: 'xoxb-1-abcdef', SLACK_APP_TOKEN: 'xapp-1-abcdef', SLACK_TRIAGE_CHANNEL: 'C0123ABCD' };
-
-function problems(env: Record<string, string | undefined>): string[] {
-  try {
-    parseConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  return [];
-}
+const base = baseEnv;
+const problems = configProblems;
 
 describe('parseConfig', () => {
   it('applies the documented defaults', () => {
