@@ -18,7 +18,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '../src/clock.js';
-import { parseConfig, type LogLevel } from '../src/config.js';
+import { parseConfig, type LogLevel } from '../src/config/index.js';
 import { startEarshot, type Earshot } from '../src/earshot.js';
 import { createLogger } from '../src/logger.js';
 import { startFakeSlack, type FakeSlack } from '../test/fakes/slack-server.js';

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { webApi } from '@slack/bolt';
 import { systemClock, type Clock } from './clock.js';
-import type { Config } from './config.js';
+import type { Config } from './config/index.js';
 import { migrateToLatest, openDatabase, type Database } from './db/database.js';
 import { queueDepth } from './db/slack-jobs.js';
 import { reminderAudienceFromConfig, reminderSettingsFromConfig, slaPolicyFromConfig } from './sla-policy.js';

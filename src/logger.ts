@@ -2,7 +2,7 @@ import pino, { type Logger as PinoLogger } from 'pino';
 import type { Logger as BoltLogger } from '@slack/bolt';
 import { LogLevel as BoltLogLevel } from '@slack/bolt';
 import { createRequire } from 'node:module';
-import type { LogLevel } from './config.js';
+import type { LogLevel } from './config/index.js';
 
 const require = createRequire(import.meta.url);
 

@@ -1,20 +1,10 @@
-import { ConfigError, loadDotEnv, parseConfig } from './config.js';
+import { loadConfig } from './config/index.js';
 import { startEarshot } from './earshot.js';
 import { createLogger } from './logger.js';
 
 /** Start-up: config → logger → database → migrations → Slack app → sources → jobs. */
 async function main(): Promise<void> {
-  loadDotEnv();
-  let config;
-  try {
-    config = parseConfig(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(78); // EX_CONFIG
-    }
-    throw err;
-  }
+  const config = loadConfig();
   const logger = createLogger({ level: config.logLevel, secrets: config.secrets });
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
 

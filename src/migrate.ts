@@ -1,12 +1,12 @@
-import { loadDotEnv } from './config.js';
+import { loadConfig, parseDatabaseConfig } from './config/index.js';
 import { migrateToLatest, openDatabase } from './db/database.js';
 import { createLogger } from './logger.js';
 
-/** `npm run migrate`: applies migrations and exits. Needs only DATABASE_URL (or DATA_DIR). */
+/** `npm run migrate`: applies migrations and exits. Reads only the database settings, as start-up does. */
 async function main(): Promise<void> {
-  loadDotEnv();
-  const logger = createLogger({ level: 'info' });
-  const database = await openDatabase({ url: process.env.DATABASE_URL || undefined, dataDir: process.env.DATA_DIR || './data', logger });
+  const config = loadConfig(parseDatabaseConfig);
+  const logger = createLogger({ level: 'info', secrets: config.secrets });
+  const database = await openDatabase({ ...config.database, logger });
   try {
     await migrateToLatest(database.db, logger);
     logger.info({ database: database.description }, 'migrations are up to date');

@@ -1,4 +1,4 @@
-import type { Config } from './config.js';
+import type { Config } from './config/index.js';
 import type { ReminderSettings } from './domain/reminders.js';
 import type { SlaPolicy } from './domain/sla.js';
 import type { ReminderAudience } from './slack/blocks/reminders.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../src/config.js';
+import { parseConfig } from '../src/config/index.js';
 import { baseEnv, configProblems } from './support/config.js';
 import { defaultPriorityRules } from '../src/domain/priority.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../src/config.js';
+import { parseConfig } from '../src/config/index.js';
 import { baseEnv, configProblems } from './support/config.js';
 
 const base = baseEnv;
@@ -51,5 +51,28 @@ describe('parseConfig', () => {
     const p = problems({ ...base, SLA_SWEEP_CRON: 'every minute', INGEST_WEBHOOK_SECRET: 'short' });
     expect(p.join('\n')).toMatch(/SLA_SWEEP_CRON: must be a cron expression/);
     expect(p.join('\n')).toMatch(/INGEST_WEBHOOK_SECRET: must be at least 16 characters/);
+  });
+
+  it('lists a bad X_API_URL with the other problems, and strips trailing slashes from a good one', () => {
+    const p = problems({ ...base, X_API_URL: 'http://127.0.0.1:9001/2/', PORT: 'eighty', SLA_WARN_MINUTES: '90' }).join('\n');
+    expect(p).toMatch(/X_API_URL: must be scheme, host and port only, without a path/);
+    expect(p).toMatch(/PORT: must be a whole number/);
+    expect(p).toMatch(/SLA_WARN_MINUTES: must be less than SLA_FIRST_RESPONSE_MINUTES/);
+    expect(problems({ ...base, X_API_URL: 'ftp://x.example' }).join()).toMatch(/X_API_URL: must be an http\(s\) URL/);
+    expect(parseConfig({ ...base, X_API_URL: 'http://127.0.0.1:9001/' }).x.apiUrl).toBe('http://127.0.0.1:9001');
+  });
+
+  it('runs each area’s cross-field rules even when another of its variables is bad', () => {
+    const p = problems({ ...base, SLA_REPEAT_MINUTES: '0', SLA_WARN_MINUTES: '90', PRIORITY_HIGH_AT: '99', PRIORITY_NEGATIVE_AT: '0.5' }).join('\n');
+    expect(p).toMatch(/SLA_REPEAT_MINUTES: must be a whole number/);
+    expect(p).toMatch(/SLA_WARN_MINUTES: must be less than/);
+    expect(p).toMatch(/PRIORITY_HIGH_AT: must be a whole number/);
+    expect(p).toMatch(/strong negative ≤ negative < positive/);
+  });
+
+  it('scrubs secret-bearing connection parameters of DATABASE_URL, not just its password', () => {
+    const c = parseConfig({ ...base, DATABASE_URL: 'postgres://u@db:5432/e?password=secret&sslpassword=keypass123&sslmode=require' });
+    expect(c.secrets).toEqual(expect.arrayContaining(['secret', 'keypass123']));
+    expect(c.secrets).not.toContain('require');
   });
 });

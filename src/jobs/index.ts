@@ -1,5 +1,5 @@
 import cron, { type ScheduledTask } from 'node-cron';
-import type { Config } from '../config.js';
+import type { Config } from '../config/index.js';
 import { isConnectionError } from '../db/database.js';
 import type { Logger } from '../logger.js';
 import type { SlaSweep } from './sla-sweep.js';

@@ -1,6 +1,6 @@
 import type { RequestListener } from 'node:http';
 import { App, ErrorCode, HTTPReceiver, LogLevel, webApi, type Authorize, type ReceiverProcessEventErrorHandlerArgs } from '@slack/bolt';
-import type { Config } from '../config.js';
+import type { Config } from '../config/index.js';
 import { boltLogger, type Logger } from '../logger.js';
 import { guardSlackRequests } from './request-guard.js';
 

@@ -1,4 +1,4 @@
-import { ConfigError, parseConfig } from '../../src/config.js';
+import { ConfigError, parseConfig } from '../../src/config/index.js';
 
 /** The smallest valid environment (Socket Mode), for config tests to add to. */
 export const baseEnv = { SLACK_BOT_TOKEN: 'xoxb-1-abcdef', SLACK_APP_TOKEN: 'xapp-1-abcdef', SLACK_TRIAGE_CHANNEL: 'C0123ABCD' };

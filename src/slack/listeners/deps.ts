@@ -1,5 +1,5 @@
 import type { Clock } from '../../clock.js';
-import type { Config } from '../../config.js';
+import type { Config } from '../../config/index.js';
 import type { Db } from '../../db/database.js';
 import type { SlaPolicy } from '../../domain/sla.js';
 import type { Logger } from '../../logger.js';

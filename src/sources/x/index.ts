@@ -4,7 +4,7 @@
  * replica at a time holds LOCK.xPoller (per poll tick; for the stream's lifetime in stream mode).
  */
 import type { Clock } from '../../clock.js';
-import type { Config } from '../../config.js';
+import type { Config } from '../../config/index.js';
 import { isConnectionError, type Database } from '../../db/database.js';
 import { LOCK, runAsLeader } from '../../db/leader.js';
 import type { Logger } from '../../logger.js';
