@@ -2,7 +2,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { migrateToLatest, openDatabase, redactUrl, type Database } from '../src/db/database.js';
+import { migrateToLatest, openDatabase, serverAddress, type Database } from '../src/db/database.js';
 import { REPO_ROOT } from '../test/support/bot-process.js';
 
 /**
@@ -87,7 +87,7 @@ async function serverDatabases(admin: string): Promise<BenchDatabases> {
   };
   return {
     kind: 'server',
-    description: `postgres ${redactUrl(admin)}`,
+    description: `postgres ${serverAddress(admin)}`,
     version: `PostgreSQL ${v?.server_version ?? '?'}`,
     async openSeed(name) {
       if (!(await exists(SEED_DB[name]))) await adminQuery(admin, `create database ${SEED_DB[name]}`);

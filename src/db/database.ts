@@ -15,7 +15,7 @@ export interface Database {
   db: Db;
   /** true when running on the in-process embedded Postgres (PGlite). */
   embedded: boolean;
-  /** Human description for logs and /readyz, without credentials. */
+  /** Where the database is, for logs and /readyz: never a user name, password or parameter. */
   description: string;
   close(): Promise<void>;
 }
@@ -50,7 +50,7 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database>
       client.on('error', (err) => opts.logger?.warn({ err: err.message }, 'database connection lost during a query'));
     });
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-    return { db, embedded: false, description: `postgres ${redactUrl(opts.url)}`, close: () => db.destroy() };
+    return { db, embedded: false, description: `postgres ${serverAddress(opts.url)}`, close: () => db.destroy() };
   }
   const dir = resolve(opts.dataDir);
   mkdirSync(dir, { recursive: true });
@@ -80,11 +80,16 @@ export async function migrateToLatest(db: Db, logger?: Logger): Promise<void> {
   if (error) throw error instanceof Error ? error : new Error(String(error));
 }
 
-export function redactUrl(url: string): string {
+/**
+ * Host, port and database of a connection string, nothing else: the user name, the password and
+ * every parameter (`?password=`, `sslkey=`, `sslpassword=`…) stay out of logs and /readyz.
+ */
+export function serverAddress(url: string): string {
   try {
     const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
+    // A Unix socket is named by the host parameter, a path and not a secret.
+    const host = u.hostname || u.searchParams.get('host') || 'localhost';
+    return `${host}:${u.port || '5432'}/${decodeURIComponent(u.pathname.replace(/^\//, ''))}`;
   } catch {
     return '(unparseable url)';
   }
