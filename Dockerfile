@@ -1,14 +1,18 @@
 # syntax=docker/dockerfile:1
 # earshot: built with the dev dependencies (TypeScript), run with production dependencies only.
+# The image holds the bot and its migrations (tsconfig.build.json); the demo, the bench and the
+# fake Slack and X servers they need run from a checkout (`npm run demo`, `npm run bench`).
 #   docker build -t earshot .
 #   docker run --env-file .env -p 3000:3000 -v earshot-data:/data earshot
-#   docker run --rm earshot node dist/demo/run.js        # the demo, no account needed
+#   docker run --rm --env-file .env earshot node dist/src/migrate.js   # migrations only
 
 FROM node:22-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY . .
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY migrations ./migrations
 RUN npm run build
 
 FROM node:22-slim AS runtime
