@@ -6,7 +6,8 @@ import { migrateToLatest, openDatabase, serverAddress, type Database } from '../
 import { REPO_ROOT } from '../test/support/bot-process.js';
 
 /**
- * Where the bench keeps its data. With TEST_DATABASE_URL or DATABASE_URL: databases on that server
+ * Where the bench keeps its data. With TEST_DATABASE_URL (the tests' variable; never the bot's own
+ * DATABASE_URL, so a bench cannot create databases on a production server): databases on that server
  * — `earshot_bench` holds the million-row seed and is reused between runs, scratch databases are
  * created and dropped per measurement. Without: the embedded Postgres (PGlite), the seed under
  * `.bench-cache/embedded`, scratch databases in temporary directories.
@@ -40,7 +41,7 @@ export type SeedName = 'sla' | 'stats';
 const SEED_DB: Record<SeedName, string> = { sla: 'earshot_bench', stats: 'earshot_bench_stats' };
 
 export async function benchDatabases(): Promise<BenchDatabases> {
-  const admin = process.env.TEST_DATABASE_URL || process.env.DATABASE_URL;
+  const admin = process.env.TEST_DATABASE_URL;
   return admin ? serverDatabases(admin) : embeddedDatabases();
 }
 

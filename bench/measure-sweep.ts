@@ -6,11 +6,12 @@ import { startTestApp } from '../test/support/app.js';
 import { percentile } from './stats.js';
 
 /**
- * SLA sweep ticks over the seeded mentions (issue 4's sweep through the app's `sweepSla()`: the
+ * The SLA sweep benchmark: ticks over the seeded mentions through the app's `sweepSla()` (the
  * advisory lock, the due-mentions read, reminders queued, bookkeeping saved). The clock starts at
  * the seed's "now", where nothing is due, and moves one minute per tick, so each tick handles the
  * mentions whose next reminder fell in that minute, as in production. Runs on a throwaway copy of
- * the seed: a tick writes.
+ * the seed: a tick writes. `due_read_plan` is the EXPLAIN ANALYZE of the due-mentions read, to show
+ * it reads only the partial index however many mentions there are.
  */
 export async function measureSlaSweep(database: Database, o: { now: Date; ticks: number }) {
   const slack = await startFakeSlack();
@@ -19,6 +20,7 @@ export async function measureSlaSweep(database: Database, o: { now: Date; ticks:
   try {
     const counts = await sql<{ total: number; open: number }>`
       select count(*)::int as total, count(*) filter (where status in ('new', 'claimed', 'escalated', 'replied'))::int as open from mentions`.execute(database.db);
+    const plan = await duePlan(database, new Date(o.now.getTime() + 60_000));
     const tick = async () => {
       const t0 = performance.now();
       const r = await app.sweepSla();
@@ -43,9 +45,24 @@ export async function measureSlaSweep(database: Database, o: { now: Date; ticks:
       due_per_tick: busy.map((t) => t.checked),
       reminders_per_tick: busy.map((t) => t.reminders),
       every_tick_led: busy.every((t) => t.led),
+      due_read_plan: plan,
     };
   } finally {
     await app.stop();
     await slack.close();
+  }
+}
+
+/** The plan of the sweep's due-mentions read (the same shape as src/db/sla.ts), in a rolled-back transaction. */
+async function duePlan(database: Database, dueAt: Date): Promise<string[]> {
+  try {
+    return await database.db.transaction().execute(async (trx) => {
+      const r = await sql<{ 'QUERY PLAN': string }>`explain (analyze, costs off)
+        select id from mentions where sla_next_check_at <= ${dueAt}
+        order by sla_next_check_at, id limit 500 for update skip locked`.execute(trx);
+      return r.rows.map((row) => row['QUERY PLAN']);
+    });
+  } catch (err) {
+    return [`explain failed: ${(err as Error).message}`];
   }
 }

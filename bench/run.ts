@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every performance figure of earshot, each beside its target, as one JSON object
- * on stdout (progress goes to stderr). A real Postgres when TEST_DATABASE_URL or DATABASE_URL is
+ * on stdout (progress goes to stderr). A real Postgres when TEST_DATABASE_URL is
  * set (databases earshot_bench* on it; the million-row seeds are kept and reused), the embedded one
  * otherwise (seeds under .bench-cache/). Fake Slack and X servers on loopback. See the README.
  */
@@ -74,7 +74,7 @@ async function main(): Promise<void> {
     platform: `${process.platform}-${process.arch}`,
     database: dbs.kind === 'server' ? `server: ${dbs.version}` : `embedded: ${dbs.version}`,
     database_where: dbs.description,
-    note: dbs.kind === 'embedded' ? 'embedded Postgres (PGlite): set TEST_DATABASE_URL or DATABASE_URL to bench on a server' : 'Postgres server from TEST_DATABASE_URL / DATABASE_URL',
+    note: dbs.kind === 'embedded' ? 'embedded Postgres (PGlite): set TEST_DATABASE_URL to bench on a server' : 'Postgres server from TEST_DATABASE_URL',
   };
   log(`database: ${dbs.kind} (${dbs.description})`);
 
