@@ -7,7 +7,7 @@ import { percentile } from './stats.js';
 
 /**
  * Poll mode against the fake X: posts mentioning the brand appear at a steady rate while the app
- * polls every `pollSeconds` (issue 3's poller, timer-driven as in production). Figures: posts X
+ * polls every `pollSeconds` (the X poller, timer-driven as in production). Figures: posts X
  * served per mention stored (X bills every post read: 1.0 is ideal) and the time from a post
  * appearing on X to its card arriving in Slack.
  */

@@ -15,6 +15,8 @@ import { measureWebhookIngest } from './measure-ingest.js';
 import { measureMemory } from './measure-memory.js';
 import { measureSlaSweep } from './measure-sweep.js';
 import { measureXPoll } from './measure-x-poll.js';
+import { seedMentions } from './seed-mentions.js';
+import { measureSocialStats } from './social-stats.js';
 import { REPO_ROOT } from '../test/support/bot-process.js';
 
 const started = performance.now();
@@ -38,17 +40,6 @@ async function figure(name: string, fn: () => Promise<Figure>): Promise<void> {
   log(`${name} done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }
 
-/** A module of another issue, or why it cannot be used. */
-async function optional<T>(load: () => Promise<T>, what: string): Promise<T | { missing: string }> {
-  try {
-    return await load();
-  } catch (err) {
-    const e = err as { code?: string; message?: string };
-    if (e.code === 'ERR_MODULE_NOT_FOUND' || /Cannot find module|does not provide an export/.test(e.message ?? '')) return { missing: `${what} is not in this checkout (${e.message?.split('\n')[0]})` };
-    throw err;
-  }
-}
-const isMissing = (m: unknown): m is { missing: string } => typeof m === 'object' && m !== null && 'missing' in m;
 
 async function withScratch<T>(dbs: BenchDatabases, label: string, fn: (s: Scratch) => Promise<T>): Promise<T> {
   const s = await dbs.scratch(label);
@@ -100,25 +91,21 @@ async function main(): Promise<void> {
   );
 
   await figure('social_stats_30d_ms', async () => {
-    const mod = await optional(() => import('./social-stats.js'), "issue 5's bench/social-stats.ts (measureSocialStats over src/services/stats.ts)");
-    if (isMissing(mod)) return { p50: null, p95: null, target_p95: 200, ok: null, missing: mod.missing };
     const database = await dbs.openSeed('stats');
     try {
-      const r = await mod.measureSocialStats(database, { runs: 20, seed: { total: 1_000_000, open: 100_000, days: 365 } });
+      const r = await measureSocialStats(database, { runs: 20, seed: { total: 1_000_000, open: 100_000, days: 365 } });
       const e2e = r.end_to_end_team;
-      return { p50: e2e.p50_ms, p95: e2e.p95_ms, target_p95: 200, ok: e2e.p95_ms <= 200, measured: 'slash command over HTTP → answer at the response URL, team view; issue 5 seed (bench/seed-stats.ts)', ...r };
+      return { p50: e2e.p50_ms, p95: e2e.p95_ms, target_p95: 200, ok: e2e.p95_ms <= 200, measured: 'slash command over HTTP → answer at the response URL, team view; the stats seed (bench/seed-stats.ts)', ...r };
     } finally {
       await database.close();
     }
   });
 
   await figure('sla_sweep_ms', async () => {
-    const seedMod = await optional(() => import('./seed-mentions.js'), "issue 4's bench/seed-mentions.ts");
-    if (isMissing(seedMod)) return { p50: null, p95: null, target_p95: 50, ok: null, missing: seedMod.missing };
     const seedDb = await dbs.openSeed('sla');
     let seed;
     try {
-      seed = await ensureSeed(seedDb, seedMod.seedMentions as never, { total: 1_000_000, open: 100_000 }, log);
+      seed = await ensureSeed(seedDb, seedMentions as never, { total: 1_000_000, open: 100_000 }, log);
     } finally {
       await seedDb.close();
     }
@@ -130,7 +117,7 @@ async function main(): Promise<void> {
         p95: r.p95_ms,
         target_p95: 50,
         ok: r.p95_ms <= 50,
-        measured: 'one tick of the SLA sweep (advisory lock, due mentions, reminders, bookkeeping) per simulated minute; issue 4 seed (bench/seed-mentions.ts)',
+        measured: 'one tick of the SLA sweep (advisory lock, due mentions, reminders, bookkeeping) per simulated minute; the SLA seed (bench/seed-mentions.ts)',
         seeded_this_run: seed.seededNow,
         seed_seconds: round(seed.seconds),
         ...r,

@@ -7,7 +7,11 @@ import * as m0005 from './0005_author_lookup.js';
 /**
  * Every migration, imported statically so the same list works under tsx, vitest and the compiled
  * build (kysely's FileMigrationProvider cannot import .ts files on plain Node). Add new ones at the
- * end; names sort in the order they run.
+ * end with the next free number; names sort in the order they run.
+ *
+ * There is no 0002 and there will not be one. Kysely records each applied migration by name and
+ * refuses to start when an applied name is missing from this list or a new name sorts before the
+ * last applied one, so an applied migration is never renamed or renumbered and gaps are not filled.
  */
 export const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
