@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../src/config/index.js';
+import { baseEnv } from './support/config.js';
 
-const base = { SLACK_BOT_TOKEN: 'xoxb-1-abcdef', SLACK_APP_TOKEN: 'xapp-1-abcdef', SLACK_TRIAGE_CHANNEL: 'C0123ABCD' };
+const base = baseEnv;
 
 describe('STATS_TIME_ZONE', () => {
   it('defaults to the SLA time zone, else UTC', () => {

@@ -1,22 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../src/config/index.js';
+import { parseConfig } from '../src/config/index.js';
 import { reminderAudienceFromConfig, reminderSettingsFromConfig, slaPolicyFromConfig } from '../src/sla-policy.js';
+import { baseEnv, configProblems } from './support/config.js';
 
-const base = {
-  SLACK_BOT_TOKEN: 'xoxb-test-token-0123456789',
-  SLACK_SIGNING_SECRET: 'signing-secret-0123456789',
-  SLACK_TRIAGE_CHANNEL: 'CTRIAGE01',
-};
+const base = baseEnv;
 
-function problems(env: Record<string, string>): string[] {
-  try {
-    parseConfig({ ...base, ...env });
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  return [];
-}
+const problems = (env: Record<string, string>): string[] => configProblems({ ...base, ...env });
 
 describe('the SLA configuration', () => {
   it('defaults: 60/45 round the clock, @here at the warning, repeats every 30 min up to 4, follow-up after 4 h, no release', () => {
