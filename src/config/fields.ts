@@ -63,25 +63,18 @@ export const flag = text.transform((v, ctx) => {
   return false;
 });
 
-export function wholeNumber(def: number, min: number, max: number) {
+function numberIn(def: number, min: number, max: number, whole: boolean) {
   return text.transform((v, ctx) => {
     if (v === undefined) return def;
     const n = Number(v);
-    if (Number.isInteger(n) && n >= min && n <= max) return n;
-    reject(ctx, `must be a whole number from ${min} to ${max} (got "${v}")`);
+    if ((whole ? Number.isInteger(n) : Number.isFinite(n)) && n >= min && n <= max) return n;
+    reject(ctx, `must be a ${whole ? 'whole number' : 'number'} from ${min} to ${max} (got "${v}")`);
     return def;
   });
 }
 
-export function decimal(def: number, min: number, max: number) {
-  return text.transform((v, ctx) => {
-    if (v === undefined) return def;
-    const n = Number(v);
-    if (Number.isFinite(n) && n >= min && n <= max) return n;
-    reject(ctx, `must be a number from ${min} to ${max} (got "${v}")`);
-    return def;
-  });
-}
+export const wholeNumber = (def: number, min: number, max: number) => numberIn(def, min, max, true);
+export const decimal = (def: number, min: number, max: number) => numberIn(def, min, max, false);
 
 function isHttpUrl(v: string): boolean {
   try {
