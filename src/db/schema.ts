@@ -1,9 +1,10 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { MentionStatus } from '../domain/lifecycle.js';
 
 export type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type Json<T> = ColumnType<T, T | string, T | string>;
 
-export type MentionStatus = 'new' | 'claimed' | 'escalated' | 'replied' | 'resolved' | 'closed_no_reply';
+export type { MentionStatus };
 
 export interface MentionsTable {
   id: Generated<number>;

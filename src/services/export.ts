@@ -1,6 +1,7 @@
 import type { webApi } from '@slack/bolt';
 import { sql } from 'kysely';
 import type { Executor } from '../db/database.js';
+import { SLA_STATE } from '../domain/sla.js';
 import type { StatsWindow } from '../domain/stats-window.js';
 import { duringPeriod, periodLabel } from '../domain/stats-window.js';
 
@@ -42,6 +43,7 @@ export const EXPORT_COLUMNS = [
 /** A spreadsheet export is for people, not backups: past this the file says it was cut. */
 export const EXPORT_MAX_ROWS = 200_000;
 const PAGE = 5_000;
+const lit = (v: string) => sql.lit(v);
 
 type Cell = string | number | boolean | Date | null;
 type ExportRow = Record<(typeof EXPORT_COLUMNS)[number], Cell> & { posted_key: Date };
@@ -66,11 +68,11 @@ export async function mentionsCsv(db: Executor, q: { from: Date; to: Date; userI
              first_response_at, first_response_by,
              case when first_response_at is not null then round((greatest(0, extract(epoch from (first_response_at - posted_at))) / 60)::numeric, 1) end as first_response_minutes,
              sla_due_at,
-             case when first_response_at is not null then case when first_response_at <= sla_due_at then 'met' else 'missed' end
-                  when closed_at is not null then 'not_applicable'
-                  when sla_due_at < ${q.now} then 'breached'
-                  when sla_warn_at <= ${q.now} then 'at_risk'
-                  else 'on_track' end as sla_state,
+             case when first_response_at is not null then case when first_response_at <= sla_due_at then ${lit(SLA_STATE.met)} else ${lit(SLA_STATE.missed)} end
+                  when closed_at is not null then ${lit(SLA_STATE.notApplicable)}
+                  when sla_due_at < ${q.now} then ${lit(SLA_STATE.breached)}
+                  when sla_warn_at <= ${q.now} then ${lit(SLA_STATE.atRisk)}
+                  else ${lit(SLA_STATE.onTrack)} end as sla_state,
              escalated_at, escalation_category, escalation_severity, closed_at, close_kind, close_reason, text
         from mentions
        where posted_at >= ${q.from} and posted_at < ${q.to}

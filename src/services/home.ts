@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
 import type { MentionRow } from '../db/schema.js';
-import { OPEN_STATUSES } from '../domain/lifecycle.js';
+import { OPEN_STATUSES, UNCLAIMED_STATUSES } from '../domain/lifecycle.js';
 import type { SlaPolicy } from '../domain/sla.js';
 import { startOfDay } from '../domain/stats-window.js';
 import type { Logger } from '../logger.js';
@@ -82,7 +82,7 @@ export class Home {
     const { db, clock, slaPolicy, triageChannel, timeZone } = this.deps;
     const now = clock.now();
     const mineWhere = db.selectFrom('mentions').where('owner_id', '=', userId).where('status', 'in', [...OPEN_STATUSES]);
-    const unclaimedWhere = db.selectFrom('mentions').where('owner_id', 'is', null).where('status', 'in', ['new', 'escalated']);
+    const unclaimedWhere = db.selectFrom('mentions').where('owner_id', 'is', null).where('status', 'in', [...UNCLAIMED_STATUSES]);
     const [mine, mineTotal, unclaimed, unclaimedTotal, open, medianToday] = await Promise.all([
       mineWhere
         .selectAll()

@@ -1,5 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Executor } from '../db/database.js';
+import { AWAITING_REPLY, type MentionStatus } from '../domain/lifecycle.js';
 import type { StatsWindow } from '../domain/stats-window.js';
 
 /**
@@ -78,7 +79,7 @@ export interface StatsQuery {
   maxResponders?: number;
 }
 
-const AWAITING = sql`status in ('new', 'claimed', 'escalated')`;
+const AWAITING = sql`status in (${sql.join(AWAITING_REPLY.map((st) => sql.lit(st)))})`;
 /** Post to first reply, never negative (a reply stamped before the post, clock skew, counts as 0). */
 const FIRST_RESPONSE = sql`(greatest(first_response_at, posted_at) - posted_at)`;
 
@@ -181,7 +182,7 @@ const PERIOD_COUNTS = [
   ['received', sql`true`],
   ['answered', sql`first_response_at is not null`],
   ['open', sql`first_response_at is null and ${AWAITING}`],
-  ['closed_no_reply', sql`status = 'closed_no_reply'`],
+  ['closed_no_reply', sql`status = ${sql.lit('closed_no_reply' satisfies MentionStatus)}`],
   ['escalated', sql`escalated_at is not null`],
   ['esc_isolated', sql`escalated_at is not null and escalation_category = 'isolated'`],
   ['esc_policy', sql`escalated_at is not null and escalation_category = 'policy'`],
