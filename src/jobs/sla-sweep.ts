@@ -6,11 +6,11 @@ import { addEvent, applyDecision } from '../db/mentions.js';
 import { addReminderEvents, lockDueMentions, saveSlaBookkeeping, type SlaBookkeeping, type SweepMention } from '../db/sla.js';
 import { enqueueCardUpdates, enqueueJobs, JOB_PRIORITY, type NewJob } from '../db/slack-jobs.js';
 import { decide, factsOf } from '../domain/lifecycle.js';
-import { planReminders, type DueReminder, type ReminderFacts, type ReminderSettings } from '../domain/reminders.js';
+import { planReminders, type DueReminder, type ReminderAudience, type ReminderFacts, type ReminderSettings } from '../domain/reminders.js';
 import { slaDeadlines, type SlaPolicy } from '../domain/sla.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import { reminderMessage, type ReminderAudience } from '../slack/blocks/reminders.js';
+import { reminderMessage } from '../slack/blocks/reminders.js';
 
 export interface SlaSweepDeps {
   database: Database;

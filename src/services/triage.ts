@@ -6,6 +6,8 @@ import { enqueueCardUpdate, enqueueJob, JOB_PRIORITY } from '../db/slack-jobs.js
 import { decide, factsOf, type CloseKind, type Request, type TransitionRefusal } from '../domain/lifecycle.js';
 import { ago, escapeAndTruncate, quote, safeLink } from '../domain/mrkdwn.js';
 import { EarshotError } from '../errors.js';
+// Thread lines and the escalation post are still rendered when queued, not by the outbox at send time.
+// eslint-disable-next-line no-restricted-imports
 import { threadLine } from '../slack/blocks/thread-lines.js';
 
 export interface TriageDeps {

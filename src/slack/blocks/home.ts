@@ -3,7 +3,7 @@ import type { MentionRow } from '../../db/schema.js';
 import { factsOf, mayEscalate } from '../../domain/lifecycle.js';
 import { escapeAndTruncate, escapeMrkdwn, quote, safeLink, slackDate } from '../../domain/mrkdwn.js';
 import type { SlaPolicy } from '../../domain/sla.js';
-import type { OpenNow } from '../../services/stats.js';
+import type { OpenNow } from '../../domain/stats.js';
 import { ACTION, MORE } from '../ids.js';
 import { authorLine, slaLine, sourceName } from './mention-card.js';
 import { duration } from './stats.js';

@@ -11,7 +11,7 @@ import type { Logger } from '../../logger.js';
 import type { Metrics } from '../../metrics.js';
 import type { IngestResult } from '../../services/ingest.js';
 import type { ReplyOut } from '../../services/reply-out.js';
-import type { IncomingMention } from '../mention.js';
+import type { IncomingMention } from '../../domain/mention.js';
 import { XApi } from './api.js';
 import { createXClients, type XClients, type XErrorDescription } from './client.js';
 import { XHealth } from './health.js';

@@ -7,8 +7,8 @@ import { OPEN_STATUSES, UNCLAIMED_STATUSES } from '../domain/lifecycle.js';
 import type { SlaPolicy } from '../domain/sla.js';
 import { startOfDay } from '../domain/stats-window.js';
 import type { Logger } from '../logger.js';
-import { HOME_MINE_MAX, HOME_UNCLAIMED_MAX, homeView, type HomeData } from '../slack/blocks/home.js';
-import { medianFirstResponseSince, openNowFigures } from './stats.js';
+import { HOME_MINE_MAX, HOME_UNCLAIMED_MAX, homeView, type HomeData } from './blocks/home.js';
+import { medianFirstResponseSince, openNowFigures } from '../services/stats.js';
 
 export interface HomeDeps {
   db: Db;
