@@ -50,3 +50,22 @@ export interface StatsReport {
   /** Busiest hours of the day (0–23 in the window's time zone) by mentions received, busiest first. */
   busiestHours: Array<{ hour: number; count: number }>;
 }
+
+export interface StatsQuery {
+  window: StatsWindow;
+  userId?: string;
+  now: Date;
+  maxResponders?: number;
+}
+
+/** A count from Postgres (bigint arrives as a string); 0 for none. */
+export function num(v: unknown): number {
+  const n = Number(v ?? 0);
+  return Number.isFinite(n) ? n : 0;
+}
+
+export function numOrNull(v: unknown): number | null {
+  if (v === null || v === undefined) return null;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : null;
+}

@@ -18,7 +18,7 @@ import { XHealth } from './health.js';
 import { XPoller, type PollOutcome } from './poller.js';
 import { DEFAULT_GATE_TUNING, RateGate, type GateTuning } from './rate-gate.js';
 import { xReplySender } from './reply-sender.js';
-import { readState, writeState } from './state.js';
+import { readState, writeState } from '../../db/app-state.js';
 import { XStream } from './stream.js';
 
 const GATE_STATE_KEY = 'x:rate-limits';

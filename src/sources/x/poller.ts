@@ -15,7 +15,8 @@ import type { XApi, XReadEndpoint } from './api.js';
 import { advanceCursor, freshCursor, nextQuery, raiseCursor, type PageMeta, type XCursor } from './cursor.js';
 import type { XHealth } from './health.js';
 import { createFilters, normalisePosts, X_READ_FIELDS, type XFilters } from './normalise.js';
-import { readState, writeState, X_STATE_KEY } from './state.js';
+import { readState, writeState } from '../../db/app-state.js';
+import { X_STATE_KEY } from './state.js';
 
 export interface XPage {
   data?: TweetV2[];
