@@ -12,6 +12,40 @@ export interface ExportPageQuery {
   limit: number;
 }
 
+/** The CSV's columns, in order: a mention's columns as stored, and the four computed below. */
+export const EXPORT_COLUMNS = [
+  'id',
+  'source',
+  'external_id',
+  'url',
+  'posted_at',
+  'author_handle',
+  'author_name',
+  'author_followers',
+  'priority',
+  'sentiment',
+  'sentiment_score',
+  'status',
+  'owner',
+  'claimed_at',
+  'first_response_at',
+  'first_response_by',
+  'first_response_minutes',
+  'sla_due_at',
+  'sla_state',
+  'escalated_at',
+  'escalation_category',
+  'escalation_severity',
+  'closed_at',
+  'close_kind',
+  'close_reason',
+  'text',
+] as const;
+
+const COMPUTED = ['sentiment', 'owner', 'first_response_minutes', 'sla_state'] as const;
+type StoredColumn = Exclude<(typeof EXPORT_COLUMNS)[number], (typeof COMPUTED)[number]>;
+const STORED = EXPORT_COLUMNS.filter((c): c is StoredColumn => !(COMPUTED as readonly string[]).includes(c));
+
 const state = (s: SlaState) => sql.lit<SlaState>(s);
 
 /** One page of the CSV export: mentions posted in [from, to), in (posted_at, id) order. */
@@ -20,28 +54,14 @@ export function exportPage(db: Executor, q: ExportPageQuery) {
   return db
     .selectFrom('mentions')
     .select((eb) => [
-      'id',
-      'source',
-      'external_id',
-      'url',
-      'posted_at',
+      ...STORED.map((c) => eb.ref(c).as(c)),
       eb.ref('posted_at').as('posted_key'),
-      'author_handle',
-      'author_name',
-      'author_followers',
-      'priority',
       eb.ref('sentiment_label').as('sentiment'),
-      'sentiment_score',
-      'status',
       eb.ref('owner_id').as('owner'),
-      'claimed_at',
-      'first_response_at',
-      'first_response_by',
       // Raw: the builder has no extract(epoch …) or numeric rounding.
       sql<string | null>`case when first_response_at is not null then round((greatest(0, extract(epoch from (first_response_at - posted_at))) / 60)::numeric, 1) end`.as(
         'first_response_minutes',
       ),
-      'sla_due_at',
       eb
         .case()
         .when('first_response_at', 'is not', null)
@@ -55,13 +75,6 @@ export function exportPage(db: Executor, q: ExportPageQuery) {
         .else(state(SLA_STATE.onTrack))
         .end()
         .as('sla_state'),
-      'escalated_at',
-      'escalation_category',
-      'escalation_severity',
-      'closed_at',
-      'close_kind',
-      'close_reason',
-      'text',
     ])
     .where('posted_at', '>=', q.from)
     .where('posted_at', '<', q.to)

@@ -1,5 +1,5 @@
 import type { Executor } from '../db/database.js';
-import { exportPage } from '../db/export.js';
+import { EXPORT_COLUMNS, exportPage } from '../db/export.js';
 
 /**
  * `/social-stats export 30d`: one CSV row per mention received in the period (or owned by one
@@ -7,34 +7,7 @@ import { exportPage } from '../db/export.js';
  * Rows are read in keyset pages, so memory stays flat and no long transaction is held.
  */
 
-export const EXPORT_COLUMNS = [
-  'id',
-  'source',
-  'external_id',
-  'url',
-  'posted_at',
-  'author_handle',
-  'author_name',
-  'author_followers',
-  'priority',
-  'sentiment',
-  'sentiment_score',
-  'status',
-  'owner',
-  'claimed_at',
-  'first_response_at',
-  'first_response_by',
-  'first_response_minutes',
-  'sla_due_at',
-  'sla_state',
-  'escalated_at',
-  'escalation_category',
-  'escalation_severity',
-  'closed_at',
-  'close_kind',
-  'close_reason',
-  'text',
-] as const;
+export { EXPORT_COLUMNS };
 
 /** A spreadsheet export is for people, not backups: past this the file says it was cut. */
 export const EXPORT_MAX_ROWS = 200_000;
