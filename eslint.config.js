@@ -2,6 +2,25 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * The layers point down only (README, "Layers"): domain ← db ← services ← slack, sources, http, jobs.
+ * Every file of a layer is one folder below src/, so a relative import names the folder it reaches.
+ */
+const upper = ['slack', 'sources', 'http', 'jobs'];
+const layerRule = (forbidden, message) => ({
+  'no-restricted-imports': ['error', { patterns: [{ regex: `^\\.\\./(${forbidden.join('|')})(/|\\.js$)`, message }] }],
+});
+export const layers = [
+  {
+    files: ['src/domain/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^\\.\\./', message: 'domain/ holds pure rules: it imports only from domain/.' }] }],
+    },
+  },
+  { files: ['src/db/**/*.ts'], rules: layerRule(['services', ...upper], 'db/ imports only domain/ (and shared modules such as the logger).') },
+  { files: ['src/services/**/*.ts'], rules: layerRule(upper, 'services/ import only db/ and domain/; Slack and the sources sit on top of them.') },
+];
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'data/**', 'coverage/**'] },
   js.configs.recommended,
@@ -20,6 +39,7 @@ export default tseslint.config(
       'no-console': ['error', { allow: ['error'] }],
     },
   },
+  ...layers,
   {
     files: ['**/*.mjs', '**/*.js'],
     languageOptions: {

@@ -1,5 +1,5 @@
 import type { Database } from '../src/db/database.js';
-import type { IncomingMention } from '../src/sources/mention.js';
+import type { IncomingMention } from '../src/domain/mention.js';
 import { startFakeSlack, type RecordedCall } from '../test/fakes/slack-server.js';
 import { startTestApp, TRIAGE } from '../test/support/app.js';
 

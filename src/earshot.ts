@@ -15,7 +15,7 @@ import { SlaSweep, type SweepResult } from './jobs/sla-sweep.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { ingestMentions, type IngestResult } from './services/ingest.js';
-import { Home } from './services/home.js';
+import { Home } from './slack/home.js';
 import { Replies } from './services/replies.js';
 import { recordedElsewhere, type ReplyOut } from './services/reply-out.js';
 import { Triage } from './services/triage.js';
@@ -23,7 +23,7 @@ import { createSlackApp, type SlackApp } from './slack/app.js';
 import { InFlight, trackListeners } from './slack/in-flight.js';
 import { registerListeners } from './slack/listeners/index.js';
 import { Permissions } from './slack/permissions.js';
-import type { IncomingMention } from './sources/mention.js';
+import type { IncomingMention } from './domain/mention.js';
 import { XIntegration, type XTuning } from './sources/x/index.js';
 
 export interface StartOptions {

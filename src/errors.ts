@@ -7,6 +7,8 @@ export type ErrorCode =
   | 'already_claimed'
   | 'not_claimed'
   | 'not_owner'
+  | 'already_owner'
+  | 'conflict'
   | 'not_allowed'
   | 'closed'
   | 'already_escalated'

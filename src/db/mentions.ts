@@ -1,6 +1,5 @@
 import { sql } from 'kysely';
-import type { Action } from '../domain/lifecycle.js';
-import { statusesAllowing } from '../domain/lifecycle.js';
+import type { MentionStatus } from '../domain/lifecycle.js';
 import type { Executor } from './database.js';
 import type { MentionRow, MentionUpdate, NewMention } from './schema.js';
 
@@ -39,27 +38,22 @@ export async function knownAuthors(db: Executor, source: string, handles: string
 }
 
 /**
- * The one way a mention changes state: a conditional UPDATE whose WHERE repeats the lifecycle's
- * precondition (and any extra condition, such as "nobody owns it yet"). Returns the new row, or
- * undefined when another change got there first.
+ * The one way a mention changes state: a compare-and-set on the status and owner the caller read
+ * (and decided on), so a change that lost a race updates nothing. The rules themselves are in
+ * `domain/lifecycle.ts`. Returns the new row, or undefined when the mention changed meanwhile.
  */
 export async function applyTransition(
   db: Executor,
   id: number,
-  action: Action,
+  read: { status: MentionStatus; owner_id: string | null },
   set: MentionUpdate,
-  extra?: { ownerIs?: string | null; ownerIsNot?: string; requireNoReply?: boolean; requireReply?: boolean },
 ): Promise<MentionRow | undefined> {
   let q = db
     .updateTable('mentions')
     .set({ ...set, updated_at: sql`now()` as unknown as Date })
     .where('id', '=', id)
-    .where('status', 'in', statusesAllowing(action));
-  if (extra?.ownerIs === null) q = q.where('owner_id', 'is', null);
-  else if (extra?.ownerIs !== undefined) q = q.where('owner_id', '=', extra.ownerIs);
-  if (extra?.ownerIsNot !== undefined) q = q.where((eb) => eb.or([eb('owner_id', 'is', null), eb('owner_id', '!=', extra.ownerIsNot!)]));
-  if (extra?.requireNoReply) q = q.where('first_response_at', 'is', null);
-  if (extra?.requireReply) q = q.where('first_response_at', 'is not', null);
+    .where('status', '=', read.status);
+  q = read.owner_id === null ? q.where('owner_id', 'is', null) : q.where('owner_id', '=', read.owner_id);
   return q.returningAll().executeTakeFirst();
 }
 
@@ -102,4 +96,23 @@ export async function latestEvent(db: Executor, mentionId: number, kinds: string
 
 export async function recordCardPosted(db: Executor, id: number, channel: string, ts: string): Promise<void> {
   await db.updateTable('mentions').set({ card_channel: channel, card_ts: ts }).where('id', '=', id).execute();
+}
+
+/**
+ * Writes what the lifecycle decided for `read` (the row as read in this transaction): the status,
+ * the owner and when they took it, plus `set`; undefined when the row changed since it was read.
+ */
+export async function applyDecision(
+  db: Executor,
+  read: Pick<MentionRow, 'id' | 'status' | 'owner_id'>,
+  decision: { to: MentionStatus; ownerId: string | null },
+  set: MentionUpdate,
+  now: Date,
+): Promise<MentionRow | undefined> {
+  const ownerChanged = decision.ownerId !== read.owner_id;
+  return applyTransition(db, read.id, read, {
+    status: decision.to,
+    ...(ownerChanged ? { owner_id: decision.ownerId, claimed_at: decision.ownerId ? now : null } : {}),
+    ...set,
+  });
 }

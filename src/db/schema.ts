@@ -1,9 +1,11 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { MentionStatus } from '../domain/lifecycle.js';
+import type { Priority } from '../domain/priority.js';
 
 export type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type Json<T> = ColumnType<T, T | string, T | string>;
 
-export type MentionStatus = 'new' | 'claimed' | 'escalated' | 'replied' | 'resolved' | 'closed_no_reply';
+export type { MentionStatus };
 
 export interface MentionsTable {
   id: Generated<number>;
@@ -21,7 +23,7 @@ export interface MentionsTable {
   conversation_id: string | null;
   sentiment_score: number | null;
   sentiment_label: string | null;
-  priority: ColumnType<'high' | 'normal' | 'low', 'high' | 'normal' | 'low' | undefined>;
+  priority: ColumnType<Priority, Priority | undefined>;
   priority_reasons: ColumnType<string[], string | undefined, string>;
   first_contact: ColumnType<boolean, boolean | undefined>;
   status: ColumnType<MentionStatus, MentionStatus | undefined>;

@@ -34,6 +34,13 @@ export interface ReminderSettings {
 /** Who hears about an unclaimed mention at the warning: the responders group, `@here`, or nobody. */
 export type WarnMention = 'responders' | 'here' | 'none';
 
+/** Who a reminder pings: the setting for unclaimed warnings and the Slack groups to name. */
+export interface ReminderAudience {
+  warnMention: WarnMention;
+  respondersGroup?: string;
+  leadsGroup?: string;
+}
+
 export const defaultReminderSettings: ReminderSettings = {
   repeatMinutes: 30,
   maxRepeats: 4,

@@ -28,7 +28,17 @@ export interface SlaPolicy {
  * answered, so "met" would flatter the team and "missed" would punish a correct decision; it stays
  * on record (with its reason and author) but outside the "% within target" figure.
  */
-export type SlaState = 'on_track' | 'at_risk' | 'breached' | 'met' | 'missed' | 'not_applicable';
+/** Where a mention stands against its response target; the card, statistics and export share these. */
+export const SLA_STATE = {
+  onTrack: 'on_track',
+  atRisk: 'at_risk',
+  breached: 'breached',
+  met: 'met',
+  missed: 'missed',
+  notApplicable: 'not_applicable',
+} as const;
+export type SlaState = (typeof SLA_STATE)[keyof typeof SLA_STATE];
+export const SLA_STATES: readonly SlaState[] = Object.values(SLA_STATE);
 
 interface SlaClock {
   warnAt: Date;

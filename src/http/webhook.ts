@@ -4,7 +4,7 @@ import { isConnectionError } from '../db/database.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { IngestResult } from '../services/ingest.js';
-import type { IncomingMention } from '../sources/mention.js';
+import type { IncomingMention } from '../domain/mention.js';
 import { MAX_WEBHOOK_BYTES, parseWebhookBody, verifyWebhookSignature } from '../sources/webhook.js';
 import { BodyTooLarge, readBody } from './body.js';
 import { sendJson } from './respond.js';

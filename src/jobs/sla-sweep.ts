@@ -1,14 +1,16 @@
 import type { Clock } from '../clock.js';
 import type { Database, Tx } from '../db/database.js';
+import type { MentionRow } from '../db/schema.js';
 import { LOCK, runAsLeader } from '../db/leader.js';
-import { addEvent, applyTransition } from '../db/mentions.js';
+import { addEvent, applyDecision } from '../db/mentions.js';
 import { addReminderEvents, lockDueMentions, saveSlaBookkeeping, type SlaBookkeeping, type SweepMention } from '../db/sla.js';
 import { enqueueCardUpdates, enqueueJobs, JOB_PRIORITY, type NewJob } from '../db/slack-jobs.js';
-import { planReminders, type DueReminder, type ReminderFacts, type ReminderSettings } from '../domain/reminders.js';
+import { decide, factsOf } from '../domain/lifecycle.js';
+import { planReminders, type DueReminder, type ReminderAudience, type ReminderFacts, type ReminderSettings } from '../domain/reminders.js';
 import { slaDeadlines, type SlaPolicy } from '../domain/sla.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import { reminderMessage, type ReminderAudience } from '../slack/blocks/reminders.js';
+import { reminderMessage } from '../slack/blocks/reminders.js';
 
 export interface SlaSweepDeps {
   database: Database;
@@ -108,12 +110,13 @@ export class SlaSweep {
     const released: number[] = [];
     const bookkeeping: SlaBookkeeping[] = [];
     for (const row of rows) {
-      const plan = planReminders(factsOf(row), slaPolicy, settings, now);
+      const plan = planReminders(reminderFactsOf(row), slaPolicy, settings, now);
       const channel = row.card_channel ?? triageChannel;
-      const releasedOwner = plan.releaseClaim ? await releaseClaim(trx, row) : null;
-      if (releasedOwner) released.push(row.id);
+      const release = plan.releaseClaim ? await releaseClaim(trx, row, now) : null;
+      const releasedOwner = release?.owner ?? null;
+      if (release) released.push(row.id);
       const { dueAt } = slaDeadlines(row.posted_at, row.priority, slaPolicy);
-      const mention = releasedOwner ? { ...row, owner_id: null, status: 'new' as const } : row;
+      const mention = release ? { ...row, owner_id: release.after.owner_id, status: release.after.status } : row;
       for (const reminder of plan.reminders) {
         const { text } = reminderMessage(reminder, mention, { now, dueAt, audience: this.deps.audience, releasedOwner });
         jobs.push({
@@ -154,7 +157,7 @@ export function reminderKey(mentionId: number, r: DueReminder): string {
   return `reminder:${mentionId}:${r.kind}:${r.n}`;
 }
 
-function factsOf(row: SweepMention): ReminderFacts {
+function reminderFactsOf(row: SweepMention): ReminderFacts {
   return {
     postedAt: row.posted_at,
     priority: row.priority,
@@ -169,10 +172,12 @@ function factsOf(row: SweepMention): ReminderFacts {
 }
 
 /** Frees the claim of an owner who let the deadline pass (SLA_RELEASE_ON_BREACH); returns who owned it. */
-async function releaseClaim(trx: Tx, row: SweepMention): Promise<string | null> {
-  if (!row.owner_id) return null;
-  const after = await applyTransition(trx, row.id, 'release', { owner_id: null, claimed_at: null, status: 'new' }, { ownerIs: row.owner_id, requireNoReply: true });
+async function releaseClaim(trx: Tx, row: SweepMention, now: Date): Promise<{ owner: string; after: MentionRow } | null> {
+  // The row is locked by the sweep, so what it read is what the lifecycle decides on.
+  const decision = decide(factsOf(row), { action: 'release', actor: null, isLead: false });
+  if (!decision.ok || !row.owner_id || row.first_response_at !== null) return null;
+  const after = await applyDecision(trx, row, decision, {}, now);
   if (!after) return null;
   await addEvent(trx, { mentionId: row.id, kind: 'released', actorId: null, fromStatus: row.status, toStatus: after.status, details: { reason: 'sla_breach', owner: row.owner_id } });
-  return row.owner_id;
+  return { owner: row.owner_id, after };
 }

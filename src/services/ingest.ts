@@ -5,7 +5,7 @@ import { enqueueJobs, JOB_PRIORITY } from '../db/slack-jobs.js';
 import { analyzeSentiment } from '../domain/sentiment.js';
 import { scorePriority, type PriorityRules } from '../domain/priority.js';
 import { slaDeadlines, type SlaPolicy } from '../domain/sla.js';
-import type { IncomingMention } from '../sources/mention.js';
+import type { IncomingMention } from '../domain/mention.js';
 
 export interface IngestDeps {
   db: Db;

@@ -1,12 +1,13 @@
-import { sql } from 'kysely';
 import type { Clock } from '../clock.js';
 import type { Db, Tx } from '../db/database.js';
-import { addEvent, applyTransition, getMention, latestEvent } from '../db/mentions.js';
+import { addEvent, applyDecision, getMention, latestEvent } from '../db/mentions.js';
 import type { MentionRow, MentionUpdate } from '../db/schema.js';
 import { enqueueCardUpdate, enqueueJob, JOB_PRIORITY } from '../db/slack-jobs.js';
-import { nextStatus, type Action, type CloseKind } from '../domain/lifecycle.js';
+import { decide, factsOf, type CloseKind, type Request, type TransitionRefusal } from '../domain/lifecycle.js';
 import { ago, escapeAndTruncate, quote, safeLink } from '../domain/mrkdwn.js';
 import { EarshotError } from '../errors.js';
+// Thread lines and the escalation post are still rendered when queued, not by the outbox at send time.
+// eslint-disable-next-line no-restricted-imports
 import { threadLine } from '../slack/blocks/thread-lines.js';
 
 export interface TriageDeps {
@@ -31,10 +32,9 @@ export interface EscalationInput {
 }
 
 interface ChangeSpec {
-  action: Action;
-  actor: string;
-  set: MentionUpdate;
-  extra?: Parameters<typeof applyTransition>[4];
+  request: Request;
+  /** Columns the change writes besides status, owner and claim time (which the lifecycle decides). */
+  set?: MentionUpdate | ((before: MentionRow) => MentionUpdate);
   eventKind: string;
   details?: Record<string, unknown>;
   /** The short line for the card's thread; undefined for none. */
@@ -43,10 +43,14 @@ interface ChangeSpec {
   alsoQueue?: (trx: Tx, after: MentionRow) => Promise<void>;
 }
 
+/** A change that keeps losing to concurrent ones gives up after this many reads. */
+const MAX_ATTEMPTS = 5;
+
 /**
- * The triage rules at the edge of storage. Every change is one conditional UPDATE, an audit row,
- * a card refresh and a thread line, in one transaction; a change that lost a race becomes an
- * EarshotError that says who got there first.
+ * Triage at the edge of storage. Every change reads the mention, asks the lifecycle
+ * (`domain/lifecycle.ts`) what it becomes, and writes that with a compare-and-set, an audit row, a
+ * card refresh and a thread line, in one transaction. A change that lost a race reads again and is
+ * decided again, so a refusal always describes the mention as it now is.
  */
 export class Triage {
   constructor(private readonly deps: TriageDeps) {}
@@ -54,10 +58,7 @@ export class Triage {
   claim(mentionId: number, userId: string): Promise<MentionRow> {
     const now = this.deps.clock.now();
     return this.change(mentionId, {
-      action: 'claim',
-      actor: userId,
-      set: { owner_id: userId, claimed_at: now, status: sql`case when status = 'new' then 'claimed' else status end` as never },
-      extra: { ownerIs: null },
+      request: { action: 'claim', actor: userId },
       eventKind: 'claimed',
       thread: () => threadLine(':raising_hand:', `<@${userId}> claimed this`, now),
     });
@@ -66,10 +67,7 @@ export class Triage {
   release(mentionId: number, userId: string, opts: { isLead: boolean }): Promise<MentionRow> {
     const now = this.deps.clock.now();
     return this.change(mentionId, {
-      action: 'release',
-      actor: userId,
-      set: { owner_id: null, claimed_at: null, status: sql`case when status = 'claimed' then 'new' else status end` as never },
-      extra: opts.isLead ? { ownerIsNot: '' } : { ownerIs: userId },
+      request: { action: 'release', actor: userId, isLead: opts.isLead },
       eventKind: 'released',
       thread: (m) => threadLine(':leftwards_arrow_with_hook:', `<@${userId}> released this${m.status === 'new' ? '; it is back in the pool' : ''}`, now),
     });
@@ -78,11 +76,7 @@ export class Triage {
   reassign(mentionId: number, userId: string, toUserId: string, opts: { isLead: boolean }): Promise<MentionRow> {
     const now = this.deps.clock.now();
     return this.change(mentionId, {
-      action: 'reassign',
-      actor: userId,
-      set: { owner_id: toUserId, claimed_at: now, status: sql`case when status = 'new' then 'claimed' else status end` as never },
-      // The owner may hand it on; a lead may take it from anyone; nobody else.
-      extra: opts.isLead ? undefined : { ownerIs: userId },
+      request: { action: 'reassign', actor: userId, to: toUserId, isLead: opts.isLead },
       eventKind: 'reassigned',
       details: { to: toUserId },
       thread: () => threadLine(':busts_in_silhouette:', `<@${userId}> handed this to <@${toUserId}>`, now),
@@ -93,10 +87,8 @@ export class Triage {
     const now = this.deps.clock.now();
     const { escalationChannel, leadsGroup } = this.deps;
     return this.change(mentionId, {
-      action: 'escalate',
-      actor: userId,
+      request: { action: 'escalate', actor: userId },
       set: {
-        status: sql`case when status = 'replied' then 'replied' else 'escalated' end` as never,
         escalated_at: now,
         escalated_by: userId,
         escalation_reason: input.reason,
@@ -105,7 +97,6 @@ export class Triage {
         // The SLA sweep schedules the follow-up.
         sla_next_check_at: now,
       },
-      extra: undefined,
       eventKind: 'escalated',
       details: { ...input },
       thread: () =>
@@ -136,10 +127,8 @@ export class Triage {
   resolve(mentionId: number, userId: string): Promise<MentionRow> {
     const now = this.deps.clock.now();
     return this.change(mentionId, {
-      action: 'resolve',
-      actor: userId,
-      set: { status: 'resolved', closed_at: now, closed_by: userId, close_kind: 'resolved' },
-      extra: { requireReply: true },
+      request: { action: 'resolve', actor: userId },
+      set: { closed_at: now, closed_by: userId, close_kind: 'resolved' },
       eventKind: 'resolved',
       thread: () => threadLine(':white_check_mark:', `<@${userId}> resolved this`, now),
     });
@@ -148,10 +137,8 @@ export class Triage {
   closeWithoutReply(mentionId: number, userId: string, kind: Exclude<CloseKind, 'resolved'>, reason: string): Promise<MentionRow> {
     const now = this.deps.clock.now();
     return this.change(mentionId, {
-      action: 'close_no_reply',
-      actor: userId,
-      set: { status: 'closed_no_reply', closed_at: now, closed_by: userId, close_kind: kind, close_reason: reason || null },
-      extra: { requireNoReply: true },
+      request: { action: 'close_no_reply', actor: userId },
+      set: { closed_at: now, closed_by: userId, close_kind: kind, close_reason: reason || null },
       eventKind: 'closed_no_reply',
       details: { kind, reason },
       thread: () =>
@@ -168,17 +155,13 @@ export class Triage {
     const now = this.deps.clock.now();
     const where = reply.destination === 'x' ? (reply.mode === 'dm' ? 'by direct message on X' : 'publicly on X') : `${reply.mode === 'dm' ? 'privately' : 'publicly'}, sent outside earshot`;
     return this.change(mentionId, {
-      action: 'reply',
-      actor: userId,
-      set: {
-        status: 'replied',
-        first_response_at: sql`coalesce(first_response_at, ${now})` as never,
-        first_response_by: sql`coalesce(first_response_by, ${userId})` as never,
+      request: { action: 'reply', actor: userId },
+      set: (before) => ({
+        first_response_at: before.first_response_at ?? now,
+        first_response_by: before.first_response_by ?? userId,
         // The clock stopped: the SLA sweep drops the reminders and schedules the follow-up.
         sla_next_check_at: now,
-        owner_id: sql`coalesce(owner_id, ${userId})` as never,
-        claimed_at: sql`coalesce(claimed_at, ${now})` as never,
-      },
+      }),
       eventKind: 'replied',
       details: { replyId: reply.id, mode: reply.mode, destination: reply.destination, url: reply.url ?? null },
       thread: () =>
@@ -190,16 +173,13 @@ export class Triage {
   }
 
   private async change(mentionId: number, spec: ChangeSpec): Promise<MentionRow> {
-    const { db, triageChannel } = this.deps;
+    const { db, triageChannel, clock } = this.deps;
     const after = await db.transaction().execute(async (trx) => {
-      const before = await getMention(trx, mentionId);
-      if (!before) throw new EarshotError('not_found', 'That mention no longer exists in earshot.', { mentionId });
-      const row = await applyTransition(trx, mentionId, spec.action, spec.set, spec.extra);
-      if (!row) throw await explainLoss(trx, before, spec, this.deps.clock.now());
+      const { before, row } = await decideAndWrite(trx, mentionId, spec, clock.now());
       await addEvent(trx, {
         mentionId,
         kind: spec.eventKind,
-        actorId: spec.actor,
+        actorId: spec.request.actor,
         fromStatus: before.status,
         toStatus: row.status,
         details: spec.details,
@@ -224,50 +204,60 @@ export class Triage {
   }
 }
 
+/** Reads, decides, compare-and-sets; on a lost race reads again (read committed sees the winner). */
+async function decideAndWrite(trx: Tx, mentionId: number, spec: ChangeSpec, now: Date): Promise<{ before: MentionRow; row: MentionRow }> {
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const before = await getMention(trx, mentionId);
+    if (!before) throw new EarshotError('not_found', 'That mention no longer exists in earshot.', { mentionId });
+    const decision = decide(factsOf(before), spec.request);
+    if (!decision.ok) throw await explainRefusal(trx, before, decision.reason, spec.request, now);
+    const set = typeof spec.set === 'function' ? spec.set(before) : (spec.set ?? {});
+    const row = await applyDecision(trx, before, decision, set, now);
+    if (row) return { before, row };
+  }
+  throw new EarshotError('conflict', 'Others kept changing this mention at the same moment; the card now shows its current state. Try again.', { mentionId });
+}
+
 function categoryLabel(c: EscalationCategory): string {
   return c === 'isolated' ? 'isolated case' : c === 'policy' ? 'policy problem' : 'procedural problem';
 }
 
-/** Turns "the UPDATE matched nothing" into what the person needs to hear. */
-async function explainLoss(trx: Tx, before: MentionRow, spec: ChangeSpec, now: Date): Promise<EarshotError> {
-  const m = (await getMention(trx, before.id)) ?? before;
-  const verdict = nextStatus({ status: m.status, ownerId: m.owner_id, hasReply: m.first_response_at !== null }, spec.action);
+/** Turns a refusal into what the person needs to hear, from the mention as it is. */
+async function explainRefusal(trx: Tx, m: MentionRow, reason: TransitionRefusal, request: Request, now: Date): Promise<EarshotError> {
   const by = async (kinds: string[]) => {
     const e = await latestEvent(trx, m.id, kinds);
     return e ? { who: e.actor_id, when: ago(new Date(e.at), now) } : undefined;
   };
-  if (!verdict.ok) {
-    switch (verdict.reason) {
-      case 'closed': {
-        const e = await by(['resolved', 'closed_no_reply']);
-        const what = m.status === 'resolved' ? 'resolved' : 'closed without a reply';
-        return new EarshotError('closed', `This mention was already ${what}${e?.who ? ` by <@${e.who}> ${e.when}` : ''}.`, { by: e?.who });
-      }
-      case 'already_claimed':
-        return new EarshotError(
-          'already_claimed',
-          `Already claimed by <@${m.owner_id}>${m.claimed_at ? `, ${ago(m.claimed_at, now)}` : ''}.`,
-          { ownerId: m.owner_id, claimedAt: m.claimed_at },
-        );
-      case 'not_claimed':
-        return new EarshotError('not_claimed', 'Nobody owns this mention right now, so there is nothing to release.');
-      case 'already_escalated': {
-        const e = await by(['escalated']);
-        return new EarshotError('already_escalated', `Already escalated${e?.who ? ` by <@${e.who}> ${e.when}` : ''}.`);
-      }
-      case 'needs_reply_first':
-        return new EarshotError('needs_reply_first', 'Nobody has replied to this customer yet. Reply first, or close it with “No reply needed”.');
-      case 'already_replied': {
-        const e = await by(['replied']);
-        return new EarshotError('already_replied', `This mention already has a reply${e?.who ? ` from <@${e.who}> ${e.when}` : ''}; use Resolve instead.`);
-      }
+  switch (reason) {
+    case 'closed': {
+      const e = await by(['resolved', 'closed_no_reply']);
+      const what = m.status === 'resolved' ? 'resolved' : 'closed without a reply';
+      return new EarshotError('closed', `This mention was already ${what}${e?.who ? ` by <@${e.who}> ${e.when}` : ''}.`, { by: e?.who });
+    }
+    case 'already_claimed':
+      return new EarshotError(
+        'already_claimed',
+        `Already claimed by <@${m.owner_id}>${m.claimed_at ? `, ${ago(m.claimed_at, now)}` : ''}.`,
+        { ownerId: m.owner_id, claimedAt: m.claimed_at },
+      );
+    case 'not_claimed':
+      return new EarshotError('not_claimed', 'Nobody owns this mention right now, so there is nothing to release.');
+    case 'not_owner':
+      return new EarshotError('not_owner', `Only <@${m.owner_id}> (who owns it) or a lead can do that.`, { ownerId: m.owner_id });
+    case 'already_owner': {
+      const to = request.action === 'reassign' ? request.to : m.owner_id;
+      const self = to === request.actor ? ' (you)' : '';
+      return new EarshotError('already_owner', `<@${to}>${self} already owns this mention; nothing was changed.`, { ownerId: m.owner_id });
+    }
+    case 'already_escalated': {
+      const e = await by(['escalated']);
+      return new EarshotError('already_escalated', `Already escalated${e?.who ? ` by <@${e.who}> ${e.when}` : ''}.`);
+    }
+    case 'needs_reply_first':
+      return new EarshotError('needs_reply_first', 'Nobody has replied to this customer yet. Reply first, or close it with “No reply needed”.');
+    case 'already_replied': {
+      const e = await by(['replied']);
+      return new EarshotError('already_replied', `This mention already has a reply${e?.who ? ` from <@${e.who}> ${e.when}` : ''}; use Resolve instead.`);
     }
   }
-  if ((spec.action === 'release' || spec.action === 'reassign') && m.owner_id) {
-    return new EarshotError('not_owner', `Only <@${m.owner_id}> (who owns it) or a lead can do that.`, { ownerId: m.owner_id });
-  }
-  if (spec.action === 'resolve' || spec.action === 'close_no_reply') {
-    return new EarshotError('needs_reply_first', 'The state of this mention changed meanwhile; look at the card and try again.');
-  }
-  return new EarshotError('closed', 'Someone changed this mention at the same moment; the card now shows its current state.');
 }

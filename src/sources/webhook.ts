@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import type { IncomingMention } from './mention.js';
+import type { IncomingMention } from '../domain/mention.js';
 
 /**
  * `POST /ingest/mentions`: mentions from any network, signed by the sender.

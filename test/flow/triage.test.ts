@@ -233,3 +233,60 @@ describe('saved replies, reassign and resolve', () => {
     expect(events.map((e) => e.kind)).toEqual(['replied', 'resolved']);
   });
 });
+
+describe('a change that would change nothing is refused with what is true', () => {
+  beforeEach(() => {
+    slack.setChannelMembers(TRIAGE, ['UALICE', 'UBOB', 'UCAROL', 'ULEAD']);
+  });
+
+  function buttonsOf(ts: string): string[] {
+    return (cardMessage(ts).blocks as any[]).flatMap((b) => (b.type === 'actions' ? b.elements : [])).map((e: any) => e.text?.text);
+  }
+
+  it('a lead releasing an unowned mention is told nobody owns it; nothing is written', async () => {
+    const m = await newCard();
+    const before = slack.ephemerals.length;
+    await app.interact(blockAction({ user: 'ULEAD', type: 'overflow', actionId: ACTION.more, selectedOption: `${MORE.release}:${m.id}`, messageTs: m.card_ts!, channel: TRIAGE }));
+    await slack.waitFor(() => slack.ephemerals.length > before);
+    expect(slack.ephemerals.at(-1)!.text).toContain('Nobody owns this mention');
+    expect(slack.ephemerals.at(-1)!.text).not.toContain('same moment');
+    const events = await database.db.selectFrom('mention_events').select('kind').where('mention_id', '=', m.id).execute();
+    expect(events).toEqual([]);
+  });
+
+  it('reassigning to the current owner is refused and says who owns it', async () => {
+    const m = await newCard();
+    await app.triage.claim(m.id, 'UALICE');
+    const before = slack.ephemerals.length;
+    await app.interact(
+      viewSubmission({
+        user: 'ULEAD',
+        callbackId: VIEW.reassign,
+        privateMetadata: JSON.stringify({ mentionId: m.id, channel: TRIAGE }),
+        values: { [INPUT.reassignUser.block]: { [INPUT.reassignUser.action]: { type: 'users_select', selected_user: 'UALICE' } } },
+      }),
+    );
+    await slack.waitFor(() => slack.ephemerals.length > before);
+    expect(slack.ephemerals.at(-1)!.text).toContain('<@UALICE> already owns this mention');
+    const events = await database.db.selectFrom('mention_events').select('kind').where('mention_id', '=', m.id).execute();
+    expect(events.map((e) => e.kind)).toEqual(['claimed']);
+  });
+
+  it('a replied mention is escalated once: then the card stops offering Escalate and a second try is refused', async () => {
+    const m = await newCard();
+    await app.replies.send(m.id, 'UBOB', { text: 'Looking into it now.', mode: 'public' });
+    const input = { reason: 'Billing bug', severity: 'high', category: 'procedural' } as const;
+    await app.triage.escalate(m.id, 'UBOB', input);
+    await slack.waitFor(() => allText(cardMessage(m.card_ts!)).includes('escalated'), 10_000, 'card shows the escalation');
+    expect(buttonsOf(m.card_ts!)).not.toContain('Escalate');
+    await expect(app.triage.escalate(m.id, 'UALICE', input)).rejects.toMatchObject({ code: 'already_escalated', message: expect.stringContaining('Already escalated by <@UBOB>') });
+    const opened = slack.views.opened.length;
+    const before = slack.ephemerals.length;
+    await app.interact(blockAction({ user: 'UALICE', actionId: ACTION.escalate, value: String(m.id), messageTs: m.card_ts!, channel: TRIAGE }));
+    await slack.waitFor(() => slack.ephemerals.length > before);
+    expect(slack.ephemerals.at(-1)!.text).toContain('Already escalated by <@UBOB>');
+    expect(slack.views.opened.length).toBe(opened);
+    const events = await database.db.selectFrom('mention_events').select('kind').where('mention_id', '=', m.id).execute();
+    expect(events.map((e) => e.kind).filter((k) => k === 'escalated')).toHaveLength(1);
+  });
+});

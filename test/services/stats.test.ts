@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.js';
-import type { MentionStatus } from '../../src/db/schema.js';
+import type { MentionStatus } from '../../src/domain/lifecycle.js';
 import { statsWindow } from '../../src/domain/stats-window.js';
 import { csvCell, EXPORT_COLUMNS, mentionsCsv } from '../../src/services/export.js';
-import { computeStats, openNowFigures, type StatsReport } from '../../src/services/stats.js';
+import type { StatsReport } from '../../src/domain/stats.js';
+import { openNowFigures } from '../../src/db/stats.js';
+import { computeStats } from '../../src/services/stats.js';
 import { statsMessage } from '../../src/slack/blocks/stats.js';
 import { validateMessageBlocks } from '../fakes/slack-server.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';

@@ -1,8 +1,9 @@
 import type { KnownBlock, View } from '@slack/types';
 import type { MentionRow } from '../../db/schema.js';
+import { factsOf, mayEscalate } from '../../domain/lifecycle.js';
 import { escapeAndTruncate, escapeMrkdwn, quote, safeLink, slackDate } from '../../domain/mrkdwn.js';
 import type { SlaPolicy } from '../../domain/sla.js';
-import type { OpenNow } from '../../services/stats.js';
+import type { OpenNow } from '../../domain/stats.js';
 import { ACTION, MORE } from '../ids.js';
 import { authorLine, slaLine, sourceName } from './mention-card.js';
 import { duration } from './stats.js';
@@ -94,7 +95,7 @@ function mineActions(m: MentionRow): KnownBlock {
   const elements: Extract<KnownBlock, { type: 'actions' }>['elements'] = [
     { type: 'button', action_id: ACTION.reply, text: { type: 'plain_text', text: 'Reply' }, value: id, ...(m.first_response_at ? {} : { style: 'primary' as const }) },
   ];
-  if (!m.escalated_at) elements.push({ type: 'button', action_id: ACTION.escalate, text: { type: 'plain_text', text: 'Escalate' }, value: id });
+  if (mayEscalate(factsOf(m))) elements.push({ type: 'button', action_id: ACTION.escalate, text: { type: 'plain_text', text: 'Escalate' }, value: id });
   elements.push({ type: 'overflow', action_id: ACTION.more, options: overflow });
   return { type: 'actions', block_id: `home_mine_actions:${id}`, elements };
 }

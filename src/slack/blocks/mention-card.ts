@@ -1,6 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import type { MentionRow } from '../../db/schema.js';
-import { isOpen } from '../../domain/lifecycle.js';
+import { factsOf, isOpen, mayEscalate } from '../../domain/lifecycle.js';
 import { ago, escapeAndTruncate, escapeMrkdwn, formatCount, quote, safeLink, slackDate } from '../../domain/mrkdwn.js';
 import { slaStatus, type SlaPolicy } from '../../domain/sla.js';
 import { ACTION, MORE } from '../ids.js';
@@ -73,7 +73,7 @@ function actions(m: MentionRow): KnownBlock {
     elements: [
       { type: 'button', action_id: ACTION.claim, text: { type: 'plain_text', text: 'Claim' }, value: id, ...(m.owner_id ? {} : { style: 'primary' as const }) },
       { type: 'button', action_id: ACTION.reply, text: { type: 'plain_text', text: 'Reply' }, value: id },
-      { type: 'button', action_id: ACTION.escalate, text: { type: 'plain_text', text: 'Escalate' }, value: id, ...(m.escalated_at ? {} : {}) },
+      ...(mayEscalate(factsOf(m)) ? [{ type: 'button' as const, action_id: ACTION.escalate, text: { type: 'plain_text' as const, text: 'Escalate' }, value: id }] : []),
       { type: 'overflow', action_id: ACTION.more, options: overflow },
     ],
   };

@@ -1,14 +1,10 @@
 import type { MentionRow } from '../../db/schema.js';
-import type { DueReminder, WarnMention } from '../../domain/reminders.js';
+import type { DueReminder, ReminderAudience } from '../../domain/reminders.js';
 import { ago, escapeAndTruncate, escapeMrkdwn, slackDate } from '../../domain/mrkdwn.js';
 import { formatMinutes } from '../../domain/sla.js';
 import { sourceName } from './mention-card.js';
 
-export interface ReminderAudience {
-  warnMention: WarnMention;
-  respondersGroup?: string;
-  leadsGroup?: string;
-}
+export type { ReminderAudience };
 
 export type ReminderMention = Pick<MentionRow, 'id' | 'source' | 'author_handle' | 'status' | 'owner_id' | 'escalated_by' | 'escalated_at' | 'first_response_at' | 'posted_at'>;
 

@@ -3,7 +3,7 @@ import { escapeMrkdwn, slackDate, truncate } from '../../domain/mrkdwn.js';
 import { formatMinutes } from '../../domain/sla.js';
 import { USAGE } from '../../domain/stats-args.js';
 import { duringPeriod, periodLabel, previousLabel } from '../../domain/stats-window.js';
-import type { PeriodFigures, ResponderFigures, StatsReport } from '../../services/stats.js';
+import type { PeriodFigures, ResponderFigures, StatsReport } from '../../domain/stats.js';
 import type { SlackMessage } from './mention-card.js';
 
 /**

@@ -4,7 +4,7 @@ import type { Db } from '../../db/database.js';
 import type { SlaPolicy } from '../../domain/sla.js';
 import type { Logger } from '../../logger.js';
 import type { Metrics } from '../../metrics.js';
-import type { Home } from '../../services/home.js';
+import type { Home } from '../home.js';
 import type { Replies } from '../../services/replies.js';
 import type { Triage } from '../../services/triage.js';
 import type { Permissions } from '../permissions.js';

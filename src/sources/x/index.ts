@@ -11,14 +11,14 @@ import type { Logger } from '../../logger.js';
 import type { Metrics } from '../../metrics.js';
 import type { IngestResult } from '../../services/ingest.js';
 import type { ReplyOut } from '../../services/reply-out.js';
-import type { IncomingMention } from '../mention.js';
+import type { IncomingMention } from '../../domain/mention.js';
 import { XApi } from './api.js';
 import { createXClients, type XClients, type XErrorDescription } from './client.js';
 import { XHealth } from './health.js';
 import { XPoller, type PollOutcome } from './poller.js';
 import { DEFAULT_GATE_TUNING, RateGate, type GateTuning } from './rate-gate.js';
 import { xReplySender } from './reply-sender.js';
-import { readState, writeState } from './state.js';
+import { readState, writeState } from '../../db/app-state.js';
 import { XStream } from './stream.js';
 
 const GATE_STATE_KEY = 'x:rate-limits';

@@ -3,7 +3,7 @@
  * that keep the brand's own posts, retweets and muted handles or words off the triage channel.
  */
 import type { ApiV2Includes, TweetV2, UserV2 } from 'twitter-api-v2';
-import type { IncomingMention } from '../mention.js';
+import type { IncomingMention } from '../../domain/mention.js';
 
 /** The `source` of every mention read from X (mentions timeline, recent search, stream). */
 export const X_SOURCE = 'x';

@@ -10,12 +10,13 @@ import type { Db } from '../../db/database.js';
 import type { Logger } from '../../logger.js';
 import type { Metrics } from '../../metrics.js';
 import type { IngestResult } from '../../services/ingest.js';
-import type { IncomingMention } from '../mention.js';
+import type { IncomingMention } from '../../domain/mention.js';
 import type { XApi, XReadEndpoint } from './api.js';
 import { advanceCursor, freshCursor, nextQuery, raiseCursor, type PageMeta, type XCursor } from './cursor.js';
 import type { XHealth } from './health.js';
 import { createFilters, normalisePosts, X_READ_FIELDS, type XFilters } from './normalise.js';
-import { readState, writeState, X_STATE_KEY } from './state.js';
+import { readState, writeState } from '../../db/app-state.js';
+import { X_STATE_KEY } from './state.js';
 
 export interface XPage {
   data?: TweetV2[];

@@ -10,7 +10,7 @@ import type { Clock } from '../../clock.js';
 import type { Logger } from '../../logger.js';
 import type { Metrics } from '../../metrics.js';
 import type { IngestResult } from '../../services/ingest.js';
-import type { IncomingMention } from '../mention.js';
+import type { IncomingMention } from '../../domain/mention.js';
 import type { XApi } from './api.js';
 import { describeXError, type XErrorDescription } from './client.js';
 import type { XHealth } from './health.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { MentionRow } from '../../../src/db/schema.js';
 import { defaultSlaPolicy } from '../../../src/domain/sla.js';
 import { statsWindow } from '../../../src/domain/stats-window.js';
-import type { PeriodFigures, StatsReport } from '../../../src/services/stats.js';
+import type { PeriodFigures, StatsReport } from '../../../src/domain/stats.js';
 import { homeView } from '../../../src/slack/blocks/home.js';
 import { countChange, duration, durationChange, ratioChange, statsHelpMessage, statsMessage } from '../../../src/slack/blocks/stats.js';
 import { validateMessageBlocks, validateView } from '../../fakes/slack-server.js';

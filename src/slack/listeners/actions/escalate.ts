@@ -1,6 +1,6 @@
 import type { App, BlockButtonAction } from '@slack/bolt';
 import { getMention } from '../../../db/mentions.js';
-import { isOpen } from '../../../domain/lifecycle.js';
+import { factsOf, isOpen, mayEscalate } from '../../../domain/lifecycle.js';
 import { escalateModal } from '../../blocks/modals.js';
 import { ACTION } from '../../ids.js';
 import type { ListenerDeps } from '../deps.js';
@@ -14,7 +14,7 @@ export function registerEscalate(app: App, deps: ListenerDeps): void {
     await runForUser({ client, channel, user: body.user.id, logger: deps.logger, ids: { mentionId } }, async () => {
       const m = await getMention(deps.db, mentionId);
       if (!m || !isOpen(m.status)) return tellUser(client, channel, body.user.id, 'This mention is already closed.', deps.logger);
-      if (m.escalated_at && m.status === 'escalated') {
+      if (!mayEscalate(factsOf(m))) {
         return tellUser(client, channel, body.user.id, `Already escalated by <@${m.escalated_by}>.`, deps.logger);
       }
       await client.views.open({ trigger_id: body.trigger_id, view: escalateModal(m, { mentionId, channel }) });

@@ -1,7 +1,7 @@
 import type { App } from '@slack/bolt';
 import { parseStatsArgs, userIdOf } from '../../../domain/stats-args.js';
 import { statsWindow } from '../../../domain/stats-window.js';
-import { sendExport } from '../../../services/export.js';
+import { sendExport } from '../../export.js';
 import { computeStats } from '../../../services/stats.js';
 import { statsHelpMessage, statsMessage } from '../../blocks/stats.js';
 import type { ListenerDeps } from '../deps.js';

@@ -1,14 +1,13 @@
 import type { webApi } from '@slack/bolt';
-import { sql } from 'kysely';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
+import { homeLists, recentHomeViewers, recordHomeViewer } from '../db/home.js';
 import type { MentionRow } from '../db/schema.js';
-import { OPEN_STATUSES } from '../domain/lifecycle.js';
 import type { SlaPolicy } from '../domain/sla.js';
 import { startOfDay } from '../domain/stats-window.js';
 import type { Logger } from '../logger.js';
-import { HOME_MINE_MAX, HOME_UNCLAIMED_MAX, homeView, type HomeData } from '../slack/blocks/home.js';
-import { medianFirstResponseSince, openNowFigures } from './stats.js';
+import { HOME_MINE_MAX, HOME_UNCLAIMED_MAX, homeView, type HomeData } from './blocks/home.js';
+import { medianFirstResponseSince, openNowFigures } from '../db/stats.js';
 
 export interface HomeDeps {
   db: Db;
@@ -45,11 +44,7 @@ export class Home {
   /** app_home_opened: remember the viewer and publish their view now. */
   async opened(userId: string): Promise<void> {
     const now = this.deps.clock.now();
-    await this.deps.db
-      .insertInto('home_viewers')
-      .values({ user_id: userId, opened_at: now })
-      .onConflict((oc) => oc.column('user_id').doUpdateSet({ opened_at: now }))
-      .execute();
+    await recordHomeViewer(this.deps.db, userId, now);
     await this.publish(userId);
   }
 
@@ -81,52 +76,25 @@ export class Home {
   async load(userId: string): Promise<HomeData> {
     const { db, clock, slaPolicy, triageChannel, timeZone } = this.deps;
     const now = clock.now();
-    const mineWhere = db.selectFrom('mentions').where('owner_id', '=', userId).where('status', 'in', [...OPEN_STATUSES]);
-    const unclaimedWhere = db.selectFrom('mentions').where('owner_id', 'is', null).where('status', 'in', ['new', 'escalated']);
-    const [mine, mineTotal, unclaimed, unclaimedTotal, open, medianToday] = await Promise.all([
-      mineWhere
-        .selectAll()
-        // Waiting for a first reply first, by deadline; then the answered ones still to resolve.
-        .orderBy(sql`first_response_at is null`, 'desc')
-        .orderBy('sla_due_at')
-        .limit(HOME_MINE_MAX)
-        .execute(),
-      mineWhere.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst(),
-      unclaimedWhere.selectAll().orderBy('posted_at').orderBy('id').limit(HOME_UNCLAIMED_MAX).execute(),
-      unclaimedWhere.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst(),
+    const [lists, open, medianToday] = await Promise.all([
+      homeLists(db, { userId, mineMax: HOME_MINE_MAX, unclaimedMax: HOME_UNCLAIMED_MAX }),
       openNowFigures(db, now),
       medianFirstResponseSince(db, startOfDay(now, timeZone), now),
     ]);
-    return {
-      userId,
-      now,
-      slaPolicy,
-      triageChannel,
-      mine,
-      mineTotal: Number(mineTotal?.n ?? 0),
-      unclaimed,
-      unclaimedTotal: Number(unclaimedTotal?.n ?? 0),
-      team: { ...open, medianTodaySec: medianToday },
-    };
+    return { userId, now, slaPolicy, triageChannel, ...lists, team: { ...open, medianTodaySec: medianToday } };
   }
 
   private async refreshViewers(): Promise<void> {
     if (this.stopped) return;
     const { db, clock, logger } = this.deps;
     const since = new Date(clock.now().getTime() - (this.deps.viewerTtlMs ?? 8 * 3_600_000));
-    const viewers = await db
-      .selectFrom('home_viewers')
-      .select('user_id')
-      .where('opened_at', '>=', since)
-      .orderBy('opened_at', 'desc')
-      .limit(this.deps.maxViewers ?? 50)
-      .execute();
-    for (const v of viewers) {
+    const viewers = await recentHomeViewers(db, since, this.deps.maxViewers ?? 50);
+    for (const user of viewers) {
       if (this.stopped) return;
       try {
-        await this.publish(v.user_id);
+        await this.publish(user);
       } catch (err) {
-        logger.warn({ user: v.user_id, err: (err as Error).message }, 'could not refresh an App Home view');
+        logger.warn({ user, err: (err as Error).message }, 'could not refresh an App Home view');
       }
     }
     this.nextAllowedAt = Date.now() + viewers.length * PUBLISH_SPACING_MS;
