@@ -39,6 +39,18 @@ function cardMessage(ts: string) {
   return msg;
 }
 
+/** Submits the Reassign modal as `user`, handing the mention to `to`. */
+function reassign(user: string, mentionId: number, to: string) {
+  return app.interact(
+    viewSubmission({
+      user,
+      callbackId: VIEW.reassign,
+      privateMetadata: JSON.stringify({ mentionId, channel: TRIAGE }),
+      values: { [INPUT.reassignUser.block]: { [INPUT.reassignUser.action]: { type: 'users_select', selected_user: to } } },
+    }),
+  );
+}
+
 function allText(msg: { text?: string; blocks?: unknown[] }): string {
   return JSON.stringify([msg.text, msg.blocks]);
 }
@@ -206,14 +218,7 @@ describe('saved replies, reassign and resolve', () => {
   it('a lead hands a mention to someone else; the card shows the new owner', async () => {
     const m = await newCard();
     await app.interact(blockAction({ user: 'UALICE', actionId: ACTION.claim, value: String(m.id), messageTs: m.card_ts!, channel: TRIAGE }));
-    await app.interact(
-      viewSubmission({
-        user: 'ULEAD',
-        callbackId: VIEW.reassign,
-        privateMetadata: JSON.stringify({ mentionId: m.id, channel: TRIAGE }),
-        values: { [INPUT.reassignUser.block]: { [INPUT.reassignUser.action]: { type: 'users_select', selected_user: 'UCAROL' } } },
-      }),
-    );
+    await reassign('ULEAD', m.id, 'UCAROL');
     await slack.waitFor(() => allText(cardMessage(m.card_ts!)).includes('Claimed by <@UCAROL>'), 10_000, 'reassigned card');
     await slack.waitFor(() => slack.thread(TRIAGE, m.card_ts!).some((t) => (t.text ?? '').includes('<@ULEAD> handed this to <@UCAROL>')));
   });
@@ -258,14 +263,7 @@ describe('a change that would change nothing is refused with what is true', () =
     const m = await newCard();
     await app.triage.claim(m.id, 'UALICE');
     const before = slack.ephemerals.length;
-    await app.interact(
-      viewSubmission({
-        user: 'ULEAD',
-        callbackId: VIEW.reassign,
-        privateMetadata: JSON.stringify({ mentionId: m.id, channel: TRIAGE }),
-        values: { [INPUT.reassignUser.block]: { [INPUT.reassignUser.action]: { type: 'users_select', selected_user: 'UALICE' } } },
-      }),
-    );
+    await reassign('ULEAD', m.id, 'UALICE');
     await slack.waitFor(() => slack.ephemerals.length > before);
     expect(slack.ephemerals.at(-1)!.text).toContain('<@UALICE> already owns this mention');
     const events = await database.db.selectFrom('mention_events').select('kind').where('mention_id', '=', m.id).execute();

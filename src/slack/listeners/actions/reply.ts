@@ -3,13 +3,28 @@ import { getMention } from '../../../db/mentions.js';
 import { getReply, getSavedReply, listSavedReplies } from '../../../db/replies.js';
 import { isOpen } from '../../../domain/lifecycle.js';
 import { fillTemplate } from '../../../services/replies.js';
-import { replyModal, decodeMeta, type ModalMeta } from '../../blocks/modals.js';
+import { replyModal, decodeMeta, type ModalMeta, type ReplyModalInput } from '../../blocks/modals.js';
+import type { MentionRow } from '../../../db/schema.js';
 import { ACTION, INPUT } from '../../ids.js';
 import type { ListenerDeps } from '../deps.js';
 import { runForUser, tellUser } from '../respond.js';
 
 /** Opens the Reply modal: from a card's Reply button, or "Edit and retry" after a refused reply. */
 export function registerReply(app: App, deps: ListenerDeps): void {
+  // The Reply modal for a mention, as its sender (X or elsewhere) shapes it.
+  const modal = async (m: MentionRow, meta: ModalMeta, text: Pick<ReplyModalInput, 'initialText' | 'initialMode' | 'textVersion'>) => {
+    const sender = deps.replies.senderFor(m);
+    return replyModal({
+      mention: m,
+      meta,
+      savedReplies: await listSavedReplies(deps.db),
+      destinationNote: sender.describe(m),
+      postsForReal: sender.destination !== 'elsewhere',
+      publicLimit: sender.destination === 'x' ? 280 : undefined,
+      ...text,
+    });
+  };
+
   const open = async (args: { client: App['client']; triggerId: string; user: string; channel: string; mentionId: number; text?: string; mode?: 'public' | 'dm' }) => {
     const m = await getMention(deps.db, args.mentionId);
     if (!m) return tellUser(args.client, args.channel, args.user, 'That mention no longer exists in earshot.', deps.logger);
@@ -17,21 +32,8 @@ export function registerReply(app: App, deps: ListenerDeps): void {
     if (!(await deps.permissions.canReply(args.user))) {
       return tellUser(args.client, args.channel, args.user, `Only ${deps.permissions.describeResponders()} may reply as the brand. Ask one of them, or claim it and escalate.`, deps.logger);
     }
-    const sender = deps.replies.senderFor(m);
     const meta: ModalMeta = { mentionId: m.id, channel: args.channel };
-    await args.client.views.open({
-      trigger_id: args.triggerId,
-      view: replyModal({
-        mention: m,
-        meta,
-        savedReplies: await listSavedReplies(deps.db),
-        destinationNote: sender.describe(m),
-        postsForReal: sender.destination !== 'elsewhere',
-        initialText: args.text,
-        initialMode: args.mode,
-        publicLimit: sender.destination === 'x' ? 280 : undefined,
-      }),
-    });
+    await args.client.views.open({ trigger_id: args.triggerId, view: await modal(m, meta, { initialText: args.text, initialMode: args.mode }) });
   };
 
   app.action<BlockButtonAction>(ACTION.reply, async ({ ack, body, action, client }) => {
@@ -61,23 +63,12 @@ export function registerReply(app: App, deps: ListenerDeps): void {
     if (!view || !meta) return;
     const [m, saved] = await Promise.all([getMention(deps.db, meta.mentionId), getSavedReply(deps.db, Number(action.selected_option.value))]);
     if (!m || !saved) return;
-    const sender = deps.replies.senderFor(m);
     const version = Date.now() % 1_000_000;
     const modeState = view.state?.values?.[INPUT.replyMode.block]?.[INPUT.replyMode.action]?.selected_option?.value;
     await client.views.update({
       view_id: view.id,
       hash: view.hash,
-      view: replyModal({
-        mention: m,
-        meta,
-        savedReplies: await listSavedReplies(deps.db),
-        destinationNote: sender.describe(m),
-        postsForReal: sender.destination !== 'elsewhere',
-        initialText: fillTemplate(saved.body, m),
-        initialMode: modeState === 'dm' ? 'dm' : 'public',
-        textVersion: version,
-        publicLimit: sender.destination === 'x' ? 280 : undefined,
-      }),
+      view: await modal(m, meta, { initialText: fillTemplate(saved.body, m), initialMode: modeState === 'dm' ? 'dm' : 'public', textVersion: version }),
     });
   });
 }
