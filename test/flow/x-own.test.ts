@@ -132,6 +132,18 @@ describe("the brand's own timeline", () => {
     expect(await s.metrics.registry.getSingleMetricAsString('earshot_x_requests_total')).toMatch(/endpoint="own_posts",status="200"} 1/);
   });
 
+  it('a page that exclude=retweets emptied still leads to the older replies behind it', async () => {
+    const { replies, asks } = answered(3);
+    for (let i = 0; i < 5; i++) fake.addBrandPost({ text: `RT ${i}`, referencedTweets: [{ type: 'retweeted', id: asks[0]!.id }] });
+    const s = start({}, { manual: true, pageSize: 5 });
+    const outcome = await s.x.pollNow();
+    expect(outcome?.own).toMatchObject({ read: 3, ingested: 3, caughtUp: true });
+    expect(s.handed.filter((p) => p.direction === 'outbound').map((p) => p.externalId).sort()).toEqual(replies.map((r) => r.id).sort());
+    await s.x.pollNow();
+    expect(fake.requestsTo('userTweets').at(-1)!.query.since_id).toBe(replies[2]!.id);
+    for (const r of replies) expect(fake.servedCount(r.id)).toBe(1);
+  });
+
   it('older brand posts than X_BACKFILL_HOURS are not read on the very first start', async () => {
     const old = customerPost('@acme old one');
     const oldReply = fake.addBrandPost({ text: 'old answer', inReplyTo: old.id, createdAt: new Date(Date.now() - 5 * 3_600_000) });
