@@ -141,9 +141,12 @@ async function main(): Promise<void> {
 
   await figure('x_poll', () =>
     withScratch(dbs, 'xpoll', async (s) => {
-      const r = await measureXPoll(s.database, { posts: 300, perSecond: 20, pollSeconds: 1 });
-      const ok = r.reads_per_mention !== null && r.reads_per_mention <= 1.05 && r.carded === r.posts;
-      return { target_reads_per_mention_max: 1.05, ok, ...r };
+      // Reads per stored post, the mentions timeline and the brand's own timeline apart, over a run with restarts.
+      // 600 posts: each kill costs the page in flight once, ~20 posts at this rate.
+      const r = await measureXPoll(s.database, { posts: 600, perSecond: 20, pollSeconds: 1, restarts: ['graceful', 'kill', 'graceful', 'kill'] });
+      const within = (v: number | null) => v !== null && v <= 1.05;
+      const ok = within(r.reads_per_mention) && within(r.reads_per_own_post) && r.carded === r.posts && r.own_timeline.stored === r.own_timeline.posts;
+      return { target_reads_per_post_max: 1.05, ok, ...r };
     }),
   );
 

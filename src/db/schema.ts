@@ -51,6 +51,52 @@ export interface MentionsTable {
   sla_next_check_at: Timestamp | null;
   sla_follow_ups: ColumnType<number, number | undefined, number>;
   sla_follow_up_at: Timestamp | null;
+  /** Conversations (migration 0008): a row of this table is a case; its posts are in `posts`. */
+  customer_posts: ColumnType<number, number | undefined, number>;
+  last_customer_post_at: Timestamp | null;
+  last_brand_reply_at: Timestamp | null;
+  /** Since when the customer has waited for the brand's (next) answer; null: not waiting. */
+  waiting_since: Timestamp | null;
+  previous_case_id: number | null;
+  reopened_count: ColumnType<number, number | undefined, number>;
+}
+
+export type PostDirection = 'inbound' | 'outbound';
+/** How a brand post was made: from Slack through earshot, or on the network directly. */
+export type PostVia = 'earshot' | 'outside';
+
+/** Every post of a case: the customer's (inbound) and the brand's (outbound). */
+export interface PostsTable {
+  id: Generated<string>;
+  case_id: number;
+  source: string;
+  external_id: string;
+  direction: ColumnType<PostDirection, PostDirection | undefined, PostDirection>;
+  via: PostVia | null;
+  reply_id: number | null;
+  in_reply_to: string | null;
+  conversation_id: string | null;
+  url: string | null;
+  text: string;
+  author_external_id: string | null;
+  author_handle: string | null;
+  author_name: string | null;
+  posted_at: Timestamp;
+  received_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  raw: Json<unknown> | null;
+}
+
+/** Each wait of the customer for the brand and how it ended (first response, next responses). */
+export interface CaseResponsesTable {
+  id: Generated<string>;
+  case_id: number;
+  kind: 'first' | 'next';
+  waiting_since: Timestamp;
+  due_at: Timestamp;
+  responded_at: Timestamp;
+  via: PostVia;
+  responder_id: string | null;
+  post_id: string | null;
 }
 
 export interface MentionEventsTable {
@@ -131,6 +177,8 @@ export interface DB {
   slack_jobs: SlackJobsTable;
   app_state: AppStateTable;
   home_viewers: HomeViewersTable;
+  posts: PostsTable;
+  case_responses: CaseResponsesTable;
 }
 
 export type MentionRow = Selectable<MentionsTable>;
@@ -139,3 +187,6 @@ export type MentionUpdate = Updateable<MentionsTable>;
 export type SlackJobRow = Selectable<SlackJobsTable>;
 export type ReplyRow = Selectable<RepliesTable>;
 export type SavedReplyRow = Selectable<SavedRepliesTable>;
+export type PostRow = Selectable<PostsTable>;
+export type NewPost = Insertable<PostsTable>;
+export type CaseResponseRow = Selectable<CaseResponsesTable>;

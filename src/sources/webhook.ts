@@ -60,6 +60,13 @@ const httpUrl = z
   }, 'must be an http(s) URL')
   .nullish();
 
+/** A network's id of a post or thread: a string, or a whole number as some networks send. */
+const externalId = z.union([nonEmpty.max(200, 'must be at most 200 characters'), z.number().int().nonnegative().transform(String)], {
+  message: 'must be a non-empty string (the network\'s id)',
+});
+
+export const OUTBOUND_NEEDS_REPLY_TO = 'an outbound post must say which post it answers (in_reply_to)';
+
 const mentionSchema = z.object({
   source: nonEmpty.max(40, 'must be at most 40 characters').regex(/^[a-z0-9_.-]+$/i, 'must be letters, digits, _ . or - (e.g. "facebook")'),
   id: z.union([nonEmpty.max(200, 'must be at most 200 characters'), z.number().int().nonnegative().transform(String)]),
@@ -77,6 +84,14 @@ const mentionSchema = z.object({
   ),
   posted_at: isoDate,
   lang: z.string().max(20).nullish(),
+  // The conversation: the post this one answers (same source), the network's thread id, and
+  // whether the customer wrote it or the brand (a reply made on the network, outside earshot).
+  in_reply_to: externalId.nullish(),
+  conversation_id: externalId.nullish(),
+  direction: z.enum(['inbound', 'outbound'], { message: 'must be "inbound" (the default) or "outbound" (the brand\'s own post)' }).nullish(),
+}).superRefine((m, ctx) => {
+  if (m.direction === 'outbound' && !m.in_reply_to) ctx.addIssue({ code: 'custom', path: ['in_reply_to'], message: OUTBOUND_NEEDS_REPLY_TO });
+  if (m.in_reply_to && m.in_reply_to === m.id) ctx.addIssue({ code: 'custom', path: ['in_reply_to'], message: 'must not be the post\'s own id' });
 });
 
 const batchSchema = z.object({
@@ -133,6 +148,9 @@ export function parseWebhookBody(rawBody: Buffer): ParseResult {
       },
       postedAt: new Date(m.posted_at),
       lang: m.lang ?? null,
+      conversationId: m.conversation_id ?? null,
+      inReplyTo: m.in_reply_to ?? null,
+      direction: m.direction ?? 'inbound',
       raw: item,
     });
   });

@@ -46,6 +46,7 @@ import {
   type FieldSelection,
   type Lookup,
 } from './x/model.js';
+import { brandPostInput, getUserTweets, type BrandPostInput, type OwnTimelineHost } from './x/own-timeline.js';
 import { compileQuery, matches, type MatchablePost } from './x/query.js';
 import { X_ENDPOINT_KEYS, loadXSpec, validateBody, validateParams, type LoadedSpec, type XEndpointKey } from './x/spec.js';
 
@@ -71,6 +72,7 @@ export const DEFAULT_X_RATE_LIMITS: Readonly<Record<XEndpointKey, RateLimitConfi
   userByUsername: { limit: 300, windowSeconds: 900 },
   me: { limit: 75, windowSeconds: 900 },
   mentions: { limit: 450, windowSeconds: 900 },
+  userTweets: { limit: 1500, windowSeconds: 900 },
   search: { limit: 450, windowSeconds: 900 },
   stream: { limit: 50, windowSeconds: 900 },
   rules: { limit: 450, windowSeconds: 900 },
@@ -148,6 +150,7 @@ const ROUTES: Route[] = [
   { key: 'userByUsername', method: 'GET', pattern: /^\/2\/users\/by\/username\/([^/]+)$/, names: ['username'], auth: 'any' },
   { key: 'me', method: 'GET', pattern: /^\/2\/users\/me$/, names: [], auth: 'user' },
   { key: 'mentions', method: 'GET', pattern: /^\/2\/users\/([^/]+)\/mentions$/, names: ['id'], auth: 'any' },
+  { key: 'userTweets', method: 'GET', pattern: /^\/2\/users\/([^/]+)\/tweets$/, names: ['id'], auth: 'any' },
   { key: 'search', method: 'GET', pattern: /^\/2\/tweets\/search\/recent$/, names: [], auth: 'any' },
   { key: 'stream', method: 'GET', pattern: /^\/2\/tweets\/search\/stream$/, names: [], auth: 'app' },
   { key: 'rules', method: 'GET', pattern: /^\/2\/tweets\/search\/stream\/rules$/, names: [], auth: 'app' },
@@ -296,6 +299,12 @@ export class FakeX extends EventEmitter {
   /** Add a post that every recent-search query finds (and, by default, not in the mentions timeline). */
   addSearchPost(input: AddPostInput): FakeXPost {
     return this.insertPost({ mentionsBrand: false, ...input }, { alwaysInSearch: true, byBrand: false });
+  }
+
+  /** A post the brand made on X directly (its own timeline; not in the mentions timeline). */
+  addBrandPost(input: BrandPostInput): FakeXPost {
+    const target = input.inReplyTo !== undefined ? this.posts.get(input.inReplyTo) : undefined;
+    return this.insertPost(brandPostInput(this.brand.id, input, target), { alwaysInSearch: false, byBrand: true });
   }
 
   getPost(id: string): FakeXPost | undefined {
@@ -456,6 +465,13 @@ export class FakeX extends EventEmitter {
       return undefined;
     },
     post: (id) => this.posts.get(id),
+  };
+
+  private readonly ownTimeline: OwnTimelineHost = {
+    user: (id) => this.users.get(id),
+    newestFirst: (filter) => this.newestFirst(filter),
+    lookup: this.lookup,
+    countServed: (ids) => this.countServed(ids),
   };
 
   private insertPost(input: AddPostInput, flags: { alwaysInSearch: boolean; byBrand: boolean }): FakeXPost {
@@ -689,6 +705,8 @@ export class FakeX extends EventEmitter {
         return this.getMe(query);
       case 'mentions':
         return this.getMentions(pathParams.id ?? '', query);
+      case 'userTweets':
+        return getUserTweets(this.ownTimeline, pathParams.id ?? '', query);
       case 'search':
         return this.getSearch(query);
       case 'rules':

@@ -70,6 +70,23 @@ describe('POST /ingest/mentions', () => {
     expect(noSource.json.details).toEqual([expect.stringMatching(/^source: /)]);
   });
 
+  it('takes the conversation fields, and answers 400 naming the field when one is malformed; nothing stored', async () => {
+    const first = sampleMention();
+    const followUp = sampleMention({ in_reply_to: first.id, conversation_id: String(first.id) });
+    expect((await app.webhook({ mentions: [first, followUp] })).json).toEqual({ accepted: 2, duplicates: 0 });
+    const before = await count();
+    const noTarget = await app.webhook({ mentions: [sampleMention(), sampleMention({ direction: 'outbound', author: { handle: 'acme' } })] });
+    expect(noTarget.status).toBe(400);
+    expect(noTarget.json.details).toEqual(['mentions[1].in_reply_to: an outbound post must say which post it answers (in_reply_to)']);
+    const badDirection = await app.webhook(sampleMention({ direction: 'out', in_reply_to: 42 }));
+    expect(badDirection.status).toBe(400);
+    expect(badDirection.json.details).toEqual([expect.stringMatching(/^direction: must be "inbound" \(the default\) or "outbound"/)]);
+    const badThread = await app.webhook(sampleMention({ conversation_id: ['t'] }));
+    expect(badThread.status).toBe(400);
+    expect(badThread.json.details).toEqual([expect.stringMatching(/^conversation_id: /)]);
+    expect(await count()).toBe(before);
+  });
+
   it('answers 413 for a body over 1 MB and stores nothing', async () => {
     const before = await count();
     const big = { mentions: Array.from({ length: 300 }, () => sampleMention({ text: 'x'.repeat(4000) })) };

@@ -245,12 +245,13 @@ describe('rate limits and errors', () => {
   it('backs off after a 5xx and reads the same page again', async () => {
     const posts = addMentions(2, '7201');
     fake.failNext('mentions', 503);
-    const app = await start({}, { manual: true, gate: { backoffBaseMs: 50 } });
+    // The back-off must outlast the rest of a poll (the own timeline is read after the mentions) on a busy machine.
+    const app = await start({}, { manual: true, gate: { backoffBaseMs: 2_000 } });
     const first = await app.x.pollNow();
     expect(first?.timelines[0]).toMatchObject({ caughtUp: false, read: 0 });
     expect((await app.x.pollNow())?.timelines[0]?.read).toBe(0);
     expect(fake.requestsTo('mentions')).toHaveLength(1);
-    await new Promise((r) => setTimeout(r, 60));
+    await new Promise((r) => setTimeout(r, 2_050));
     expect((await app.x.pollNow())?.timelines[0]).toMatchObject({ caughtUp: true, read: 2 });
     expect(posts.every((p) => fake.servedCount(p.id) === 1)).toBe(true);
   });

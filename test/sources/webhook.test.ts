@@ -49,6 +49,29 @@ describe('webhook body', () => {
     );
   });
 
+  it('reads the conversation fields: in_reply_to, conversation_id, direction (inbound by default)', () => {
+    const plain = parseWebhookBody(Buffer.from(JSON.stringify(valid)));
+    expect(plain).toMatchObject({ ok: true, mentions: [{ direction: 'inbound', inReplyTo: null, conversationId: null }] });
+    const reply = parseWebhookBody(Buffer.from(JSON.stringify({ ...valid, in_reply_to: 10157, conversation_id: 'thread-9' })));
+    expect(reply).toMatchObject({ ok: true, mentions: [{ direction: 'inbound', inReplyTo: '10157', conversationId: 'thread-9' }] });
+    const brand = parseWebhookBody(Buffer.from(JSON.stringify({ ...valid, id: 'r1', direction: 'outbound', in_reply_to: '10158', author: { handle: 'acme' } })));
+    expect(brand).toMatchObject({ ok: true, mentions: [{ externalId: 'r1', direction: 'outbound', inReplyTo: '10158', author: { handle: 'acme' } }] });
+  });
+
+  it('names a malformed conversation field, and an outbound post that answers nothing', () => {
+    const details = (extra: Record<string, unknown>) => {
+      const r = parseWebhookBody(Buffer.from(JSON.stringify({ ...valid, ...extra })));
+      return r.ok ? [] : r.details;
+    };
+    expect(details({ direction: 'outbound' })).toEqual(['in_reply_to: an outbound post must say which post it answers (in_reply_to)']);
+    expect(details({ direction: 'outbound', in_reply_to: null })).toEqual(['in_reply_to: an outbound post must say which post it answers (in_reply_to)']);
+    expect(details({ direction: 'sideways' })).toEqual([expect.stringMatching(/^direction: must be "inbound" \(the default\) or "outbound"/)]);
+    expect(details({ in_reply_to: '' })).toEqual([expect.stringMatching(/^in_reply_to: must be a non-empty string/)]);
+    expect(details({ in_reply_to: 10158 })).toEqual(["in_reply_to: must not be the post's own id"]);
+    expect(details({ conversation_id: { id: 1 } })).toEqual([expect.stringMatching(/^conversation_id: must be a non-empty string/)]);
+    expect(details({ in_reply_to: 'x'.repeat(201) })).toEqual([expect.stringMatching(/^in_reply_to: must be at most 200 characters/)]);
+  });
+
   it('rejects non-objects and empty batches', () => {
     expect(parseWebhookBody(Buffer.from('[1,2]'))).toMatchObject({ ok: false, error: expect.stringMatching(/JSON object/) });
     expect(parseWebhookBody(Buffer.from('{"mentions": []}'))).toMatchObject({ ok: false, details: [expect.stringMatching(/at least one/)] });

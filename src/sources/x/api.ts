@@ -9,7 +9,7 @@ import { describeXError, type XErrorDescription } from './client.js';
 import type { XHealth } from './health.js';
 import type { RateGate } from './rate-gate.js';
 
-export type XReadEndpoint = 'user_lookup' | 'mentions' | 'search' | 'stream_rules' | 'stream_rules_update' | 'stream';
+export type XReadEndpoint = 'user_lookup' | 'mentions' | 'search' | 'own_posts' | 'stream_rules' | 'stream_rules_update' | 'stream';
 
 export type XReadResult<T> =
   | { ok: true; data: T }

@@ -25,8 +25,12 @@ export interface XPaging {
   token: string | null;
   /** Oldest id stored so far in this catch-up: the next page is older (fallback when a token is refused). */
   untilId: string | null;
-  /** Newest id of the catch-up's first page: becomes sinceId when the last page is stored. */
-  targetNewestId: string;
+  /**
+   * Newest id of the catch-up's first page with posts: becomes sinceId when the last page is
+   * stored. Null while every page so far was empty: the brand's own timeline counts posts that
+   * `exclude` leaves out towards max_results, so a page can hold none and still have a next one.
+   */
+  targetNewestId: string | null;
 }
 
 export interface PageMeta {
@@ -65,7 +69,7 @@ export function advanceCursor(c: XCursor, meta: PageMeta | undefined): XCursor {
   const next = meta?.next_token;
   const newest = meta?.newest_id;
   if (!c.paging) {
-    if (next && newest) {
+    if (next) {
       return {
         ...c,
         paging: {
@@ -73,14 +77,15 @@ export function advanceCursor(c: XCursor, meta: PageMeta | undefined): XCursor {
           startTime: c.sinceId ? null : c.startTime,
           token: next,
           untilId: meta.oldest_id ?? null,
-          targetNewestId: newest,
+          targetNewestId: newest ?? null,
         },
       };
     }
     return newest ? { ...c, sinceId: maxXId(c.sinceId, newest) } : c;
   }
-  if (next) return { ...c, paging: { ...c.paging, token: next, untilId: meta.oldest_id ?? c.paging.untilId } };
-  return { ...c, sinceId: maxXId(c.sinceId, c.paging.targetNewestId), paging: null };
+  const target = c.paging.targetNewestId ?? newest ?? null;
+  if (next) return { ...c, paging: { ...c.paging, token: next, untilId: meta.oldest_id ?? c.paging.untilId, targetNewestId: target } };
+  return { ...c, sinceId: maxXId(c.sinceId, target), paging: null };
 }
 
 /** Stream mode: everything up to `id` is stored (only moves forward, never during a catch-up). */

@@ -8,10 +8,10 @@ import type { IncomingMention } from '../../domain/mention.js';
 /** The `source` of every mention read from X (mentions timeline, recent search, stream). */
 export const X_SOURCE = 'x';
 
-/** What earshot asks X for on every read: enough for the card (author, followers, thread). */
+/** What earshot asks X for on every read: enough for the card (author, followers) and the conversation (what a post answers, its thread). */
 export const X_READ_FIELDS = {
   expansions: 'author_id',
-  'tweet.fields': 'created_at,author_id,conversation_id,referenced_tweets,lang',
+  'tweet.fields': 'created_at,author_id,conversation_id,referenced_tweets,in_reply_to_user_id,lang',
   'user.fields': 'username,name,public_metrics',
 };
 
@@ -84,6 +84,11 @@ export function mutedWordMatcher(words: readonly string[]): (text: string) => st
   return (text) => compiled.find((c) => c.re.test(text))?.word;
 }
 
+/** The id of the post this one answers (X: the `replied_to` reference), or null. */
+export function repliedTo(tweet: TweetV2): string | null {
+  return (tweet.referenced_tweets ?? []).find((r) => r.type === 'replied_to')?.id ?? null;
+}
+
 export function isRetweet(tweet: TweetV2): boolean {
   return (tweet.referenced_tweets ?? []).some((r) => r.type === 'retweeted');
 }
@@ -115,6 +120,7 @@ export function toMention(tweet: TweetV2, author: UserV2 | undefined): IncomingM
     postedAt: Number.isNaN(postedAt.getTime()) ? new Date() : postedAt,
     lang: tweet.lang ?? null,
     conversationId: tweet.conversation_id ?? null,
+    inReplyTo: repliedTo(tweet),
     raw: { tweet, user: author ?? null },
   };
 }

@@ -1,7 +1,8 @@
 /**
- * Reads the brand's mentions timeline (and, when X_SEARCH_QUERY is set, recent search) from the
- * stored cursors, page by page until caught up: each page's mentions are stored (one
- * transaction) before its cursor moves. Runs under the leader lock, one replica per tick.
+ * Reads the brand's mentions timeline (and, when X_SEARCH_QUERY is set, recent search) and the
+ * brand's own timeline (its replies, made through earshot or directly on X) from the stored
+ * cursors, page by page until caught up: each page's posts are stored (one transaction) before
+ * its cursor moves. Runs under the leader lock, one replica per tick.
  */
 import { createHash } from 'node:crypto';
 import type { ApiV2Includes, TweetV2, UserV2Result } from 'twitter-api-v2';
@@ -16,6 +17,7 @@ import { advanceCursor, freshCursor, nextQuery, raiseCursor, type PageMeta, type
 import type { XHealth } from './health.js';
 import { createFilters, normalisePosts, X_READ_FIELDS, type XFilters } from './normalise.js';
 import { readState, writeState } from '../../db/app-state.js';
+import { normaliseOwnPosts } from './own-posts.js';
 import { X_STATE_KEY } from './state.js';
 
 export interface XPage {
@@ -47,7 +49,7 @@ export interface XPollerDeps extends XReadOptions {
   metrics: Metrics;
   health: XHealth;
   ingest(mentions: IncomingMention[]): Promise<IngestResult>;
-  /** max_results per page (mentions 5–100, search 10–100). Default 100: fewest requests. */
+  /** max_results per page (mentions and own 5–100, search 10–100). Default 100: fewest requests. */
   pageSize?: number;
   /** Shutting down: no new request starts. */
   isStopped(): boolean;
@@ -55,7 +57,10 @@ export interface XPollerDeps extends XReadOptions {
   isAbandoned(): boolean;
 }
 
-export type TimelineKind = 'mentions' | 'search';
+/** `own`: the brand's own posts (`GET /2/users/:id/tweets`), billed as owned reads. */
+export type TimelineKind = 'mentions' | 'search' | 'own';
+
+const ENDPOINT: Record<TimelineKind, XReadEndpoint> = { mentions: 'mentions', search: 'search', own: 'own_posts' };
 
 export interface TimelineOutcome {
   kind: TimelineKind;
@@ -71,7 +76,10 @@ export interface TimelineOutcome {
 
 export interface PollOutcome {
   brand?: Brand;
+  /** The customers' timelines: mentions (and search). */
   timelines: TimelineOutcome[];
+  /** The brand's own timeline, when it was read. */
+  own?: TimelineOutcome;
   stopped: boolean;
 }
 
@@ -150,19 +158,25 @@ export class XPoller {
     return keys;
   }
 
-  /** Reads every configured timeline until caught up (or until X says wait). */
-  async pollOnce(): Promise<PollOutcome> {
+  /** Reads every timeline (or only the brand's own: `which` = 'own') until caught up (or until X says wait). */
+  async pollOnce(which: 'all' | 'own' = 'all'): Promise<PollOutcome> {
     const brand = await this.brand();
     if (!brand) return { timelines: [], stopped: this.deps.isStopped() };
     const timelines: TimelineOutcome[] = [];
-    for (const { kind, key } of this.cursorKeys(brand)) {
-      if (this.deps.isStopped()) break;
-      timelines.push(await this.drain(kind, key, brand));
+    if (which === 'all') {
+      for (const { kind, key } of this.cursorKeys(brand)) {
+        if (this.deps.isStopped()) break;
+        timelines.push(await this.drain(kind, key, brand));
+      }
     }
-    return { brand, timelines, stopped: this.deps.isStopped() };
+    const own = this.deps.isStopped() ? undefined : await this.drain('own', X_STATE_KEY.ownCursor(brand.id), brand);
+    return { brand, timelines, ...(own ? { own } : {}), stopped: this.deps.isStopped() };
   }
 
-  /** Stream mode: posts up to `id` are stored and the stream was continuous, so polls start after it. */
+  /**
+   * Stream mode: posts up to `id` are stored and the stream was continuous, so polls start after
+   * it. Not the own timeline: the stream does not carry the brand's posts.
+   */
   async raiseCursors(id: string): Promise<void> {
     const brand = await this.brand();
     if (!brand) return;
@@ -185,9 +199,13 @@ export class XPoller {
   private request(kind: TimelineKind, brand: Brand, bounds: Record<string, string>) {
     const { api, pageSize = 100 } = this.deps;
     const max = Math.min(100, Math.max(kind === 'search' ? 10 : 5, pageSize));
-    const endpoint: XReadEndpoint = kind;
+    const endpoint = ENDPOINT[kind];
     if (kind === 'mentions') {
       return api.get<XPage>(endpoint, 'users/:id/mentions', { ...X_READ_FIELDS, max_results: max, ...bounds }, { id: brand.id });
+    }
+    if (kind === 'own') {
+      // Retweets never answer a customer: leaving them out saves reads (each one is billed).
+      return api.get<XPage>(endpoint, 'users/:id/tweets', { ...X_READ_FIELDS, exclude: 'retweets', max_results: max, ...bounds }, { id: brand.id });
     }
     return api.get<XPage>(endpoint, 'tweets/search/recent', { query: this.searchQuery(brand), ...X_READ_FIELDS, max_results: max, ...bounds });
   }
@@ -199,7 +217,7 @@ export class XPoller {
     let useUntilId = false;
     for (let i = 0; i < MAX_PAGES_PER_POLL; i++) {
       if (this.deps.isStopped()) return out;
-      const bounds = nextQuery(cursor, kind === 'mentions' ? 'pagination_token' : 'next_token', useUntilId);
+      const bounds = nextQuery(cursor, kind === 'search' ? 'next_token' : 'pagination_token', useUntilId);
       const r = await this.request(kind, brand, bounds);
       // Shut down without waiting (as good as a crash): drop the page unstored; the cursor has
       // not moved, so it is read again. A graceful stop stores it first (X bills every read).
@@ -225,7 +243,7 @@ export class XPoller {
       const posts = page.data ?? [];
       out.read += posts.length;
       metrics.xPostsRead.inc({ source: kind }, posts.length);
-      const { mentions, skipped } = normalisePosts(page, this.filters!);
+      const { mentions, skipped } = kind === 'own' ? this.ownPosts(page, brand) : normalisePosts(page, this.filters!);
       for (const s of skipped) metrics.xPostsSkipped.inc({ reason: s.reason });
       out.skipped += skipped.length;
       if (mentions.length > 0) out.ingested += (await this.deps.ingest(mentions)).accepted;
@@ -241,6 +259,11 @@ export class XPoller {
     }
     if (out.read > 0) logger.debug({ ...out, at: clock.now().toISOString() }, 'X: timeline read');
     return out;
+  }
+
+  private ownPosts(page: XPage, brand: Brand): { mentions: IncomingMention[]; skipped: { reason: string }[] } {
+    const { posts, skipped } = normaliseOwnPosts(page, brand);
+    return { mentions: posts, skipped };
   }
 
   /** A 400: a refused page token (page by until_id instead) or a since_id too old for search. */

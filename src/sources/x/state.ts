@@ -3,4 +3,5 @@ export const X_STATE_KEY = {
   brand: 'x:brand',
   mentionsCursor: (brandId: string) => `x:cursor:mentions:${brandId}`,
   searchCursor: (queryHash: string) => `x:cursor:search:${queryHash}`,
+  ownCursor: (brandId: string) => `x:cursor:own:${brandId}`,
 } as const;

@@ -3,7 +3,8 @@
  * config, reconnecting with back-off. X does not replay what was posted while a connection was
  * down, so after every (re)connect a poll from the last stored id fills the gap. Stream posts
  * move the poll cursors forward only while the stream is known to be continuous (after that
- * gap poll), so the next gap poll reads nothing twice and misses nothing.
+ * gap poll), so the next gap poll reads nothing twice and misses nothing. The stream does not
+ * carry the brand's own posts: its own timeline is polled every `retryGapMs` all the same.
  */
 import { ETwitterStreamEvent, type StreamingV2GetRulesResult, type TweetStream, type TweetV2SingleStreamResult, type TwitterApiReadOnly } from 'twitter-api-v2';
 import type { Clock } from '../../clock.js';
@@ -29,7 +30,7 @@ export interface XStreamDeps {
   health: XHealth;
   ingest(mentions: IncomingMention[]): Promise<IngestResult>;
   includeRetweets: boolean;
-  /** How often a gap poll that could not finish (rate limit, X down) is tried again. */
+  /** How often a gap poll that could not finish (rate limit, X down) is tried again, and the brand's own timeline polled. */
   retryGapMs: number;
   /** Shut down without waiting: posts still queued are dropped (the next gap poll reads them). */
   isAbandoned(): boolean;
@@ -104,6 +105,7 @@ export class XStream {
     await stream.connect({ autoReconnect: true, autoReconnectRetries: Infinity, nextRetryTimeout: delay });
     const retry = setInterval(() => {
       if (this.connected && !this.inSync) void this.enqueue(() => this.gapPoll());
+      else void this.enqueue(() => this.ownPoll());
     }, this.deps.retryGapMs);
     retry.unref();
     if (!this.stopped) await done;
@@ -160,6 +162,7 @@ export class XStream {
     if (this.stopped) return undefined;
     const generation = this.generation;
     const outcome = await this.deps.poller.pollOnce();
+    // The own timeline (outcome.own) has no part in the stream's continuity: the stream never raises its cursor.
     const complete = outcome.brand !== undefined && !outcome.stopped && outcome.timelines.every((t) => t.caughtUp);
     if (complete && generation === this.generation && this.connected) {
       // Everything before this poll is stored, and the stream has carried everything since the
@@ -168,6 +171,11 @@ export class XStream {
       this.inSync = true;
     }
     return outcome;
+  }
+
+  private async ownPoll(): Promise<PollOutcome | undefined> {
+    if (this.stopped) return undefined;
+    return this.deps.poller.pollOnce('own');
   }
 
   private async onPost(event: TweetV2SingleStreamResult): Promise<void> {

@@ -17,6 +17,7 @@ export type XEndpointKey =
   | 'userByUsername'
   | 'me'
   | 'mentions'
+  | 'userTweets'
   | 'search'
   | 'stream'
   | 'rules'
@@ -25,7 +26,7 @@ export type XEndpointKey =
   | 'dm';
 
 export const X_ENDPOINT_KEYS: readonly XEndpointKey[] = [
-  'userByUsername', 'me', 'mentions', 'search', 'stream', 'rules', 'rulesUpdate', 'tweet', 'dm',
+  'userByUsername', 'me', 'mentions', 'userTweets', 'search', 'stream', 'rules', 'rulesUpdate', 'tweet', 'dm',
 ];
 
 export type ParamKind = 'string' | 'integer' | 'boolean' | 'csv' | 'date-time';
@@ -67,6 +68,7 @@ const SPEC_OPERATIONS: Record<XEndpointKey, [string, 'get' | 'post']> = {
   userByUsername: ['/2/users/by/username/{username}', 'get'],
   me: ['/2/users/me', 'get'],
   mentions: ['/2/users/{id}/mentions', 'get'],
+  userTweets: ['/2/users/{id}/tweets', 'get'],
   search: ['/2/tweets/search/recent', 'get'],
   stream: ['/2/tweets/search/stream', 'get'],
   rules: ['/2/tweets/search/stream/rules', 'get'],
@@ -133,6 +135,15 @@ const BUILTIN: Record<XEndpointKey, EndpointSpec> = {
       idParam('id', 'path'), idParam('since_id'), idParam('until_id'),
       { name: 'max_results', in: 'query', required: false, kind: 'integer', minimum: 5, maximum: 100 },
       token('pagination_token'), dateTime('start_time'), dateTime('end_time'), ...tweetExpansionFields(),
+    ],
+  },
+  userTweets: {
+    params: [
+      idParam('id', 'path'), idParam('since_id'), idParam('until_id'),
+      { name: 'max_results', in: 'query', required: false, kind: 'integer', minimum: 5, maximum: 100 },
+      token('pagination_token'), dateTime('start_time'), dateTime('end_time'),
+      { name: 'exclude', in: 'query', required: false, kind: 'csv', values: ['replies', 'retweets'] },
+      ...tweetExpansionFields(),
     ],
   },
   search: {

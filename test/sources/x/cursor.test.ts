@@ -13,6 +13,21 @@ describe('the X cursor', () => {
     expect(advanceCursor(one, { result_count: 0 })).toBe(one);
   });
 
+  it('a page that holds no posts but has a next one (all left out by exclude) keeps paging', () => {
+    let c: XCursor = { sinceId: '100', startTime: null, paging: null };
+    c = advanceCursor(c, { result_count: 0, next_token: 't1' });
+    expect(c.sinceId).toBe('100');
+    expect(c.paging).toEqual({ sinceId: '100', startTime: null, token: 't1', untilId: null, targetNewestId: null });
+    expect(nextQuery(c, 'pagination_token')).toEqual({ since_id: '100', pagination_token: 't1' });
+    c = advanceCursor(c, { newest_id: '300', oldest_id: '201', next_token: 't2', result_count: 90 });
+    expect(c.paging).toMatchObject({ token: 't2', untilId: '201', targetNewestId: '300' });
+    c = advanceCursor(c, { newest_id: '200', oldest_id: '101', result_count: 50 });
+    expect(c).toEqual({ sinceId: '300', startTime: null, paging: null });
+    // Nothing at all in the whole catch-up: since_id stays.
+    const empty = advanceCursor(advanceCursor({ sinceId: '100', startTime: null, paging: null }, { result_count: 0, next_token: 't' }), { result_count: 0 });
+    expect(empty).toEqual({ sinceId: '100', startTime: null, paging: null });
+  });
+
   it('holds since_id still while paging newest → oldest, then jumps to the first page’s newest id', () => {
     let c: XCursor = { sinceId: '100', startTime: null, paging: null };
     c = advanceCursor(c, { newest_id: '400', oldest_id: '301', next_token: 't1', result_count: 100 });
