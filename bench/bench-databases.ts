@@ -40,9 +40,21 @@ export interface Scratch {
 export type SeedName = 'sla' | 'stats';
 const SEED_DB: Record<SeedName, string> = { sla: 'earshot_bench', stats: 'earshot_bench_stats' };
 
-export async function benchDatabases(): Promise<BenchDatabases> {
-  const admin = process.env.TEST_DATABASE_URL;
-  return admin ? serverDatabases(admin) : embeddedDatabases();
+/**
+ * `prefer`: 'embedded' ignores the database variables, 'server' requires one. `seedSuffix` names
+ * seeds of a non-default size apart (earshot_bench_20000), so they never replace the default ones.
+ */
+export async function benchDatabases(o: { prefer?: 'server' | 'embedded' | 'auto'; seedSuffix?: string } = {}): Promise<BenchDatabases> {
+  const suffix = o.seedSuffix ? `_${o.seedSuffix.replace(/[^a-z0-9_]/gi, '_')}` : '';
+  return benchDatabaseKind(o.prefer) === 'server' ? serverDatabases(adminUrl()!, suffix) : embeddedDatabases(suffix);
+}
+
+const adminUrl = () => process.env.TEST_DATABASE_URL;
+
+/** Which database `benchDatabases` will open, without opening it. */
+export function benchDatabaseKind(prefer: 'server' | 'embedded' | 'auto' = 'auto'): 'server' | 'embedded' {
+  if (prefer === 'server' && !adminUrl()) throw new Error('--db=server: set TEST_DATABASE_URL');
+  return adminUrl() && prefer !== 'embedded' ? 'server' : 'embedded';
 }
 
 function withDatabase(url: string, name: string): string {
@@ -61,7 +73,8 @@ async function adminQuery<T extends pg.QueryResultRow>(admin: string, text: stri
   }
 }
 
-async function serverDatabases(admin: string): Promise<BenchDatabases> {
+async function serverDatabases(admin: string, suffix: string): Promise<BenchDatabases> {
+  const seedDb = (name: SeedName) => `${SEED_DB[name]}${suffix}`;
   const [v] = await adminQuery<{ server_version: string }>(admin, 'show server_version');
   let counter = 0;
   const exists = async (name: string) => (await adminQuery(admin, 'select 1 from pg_database where datname = $1', [name])).length > 0;
@@ -91,20 +104,20 @@ async function serverDatabases(admin: string): Promise<BenchDatabases> {
     description: `postgres ${serverAddress(admin)}`,
     version: `PostgreSQL ${v?.server_version ?? '?'}`,
     async openSeed(name) {
-      if (!(await exists(SEED_DB[name]))) await adminQuery(admin, `create database ${SEED_DB[name]}`);
-      const database = await openDatabase({ url: withDatabase(admin, SEED_DB[name]), dataDir: tmpdir(), poolSize: 10 });
+      if (!(await exists(seedDb(name)))) await adminQuery(admin, `create database ${seedDb(name)}`);
+      const database = await openDatabase({ url: withDatabase(admin, seedDb(name)), dataDir: tmpdir(), poolSize: 10 });
       await migrateToLatest(database.db);
       return database;
     },
     // A copy by template is a file copy on the server: seconds, however many rows.
-    cloneSeed: (name) => scratchNamed(`${SEED_DB[name]}_copy`, SEED_DB[name]),
+    cloneSeed: (name) => scratchNamed(`${seedDb(name)}_copy`, seedDb(name)),
     scratch: (label) => scratchNamed(`earshot_bench_${label.replace(/[^a-z0-9_]/gi, '_')}_${process.pid}_${counter++}`),
     childEnv: (s) => ({ DATABASE_URL: s.url! }),
   };
 }
 
-async function embeddedDatabases(): Promise<BenchDatabases> {
-  const seedDir = (name: SeedName) => join(REPO_ROOT, '.bench-cache', `embedded-${name}`);
+async function embeddedDatabases(suffix: string): Promise<BenchDatabases> {
+  const seedDir = (name: SeedName) => join(REPO_ROOT, '.bench-cache', `embedded-${name}${suffix}`);
   const { PGlite } = await import('@electric-sql/pglite');
   const probe = await PGlite.create();
   const r = await probe.query<{ server_version: string }>('show server_version');

@@ -42,6 +42,7 @@ export async function measureSlaSweep(database: Database, o: { now: Date; ticks:
       p95_ms: percentile(ms, 95),
       max_ms: Math.round(Math.max(...ms) * 10) / 10,
       idle_tick_ms: percentile(idle.slice(1).map((t) => t.ms), 50),
+      tick_ms: ms.map((x) => Math.round(x * 10) / 10),
       due_per_tick: busy.map((t) => t.checked),
       reminders_per_tick: busy.map((t) => t.reminders),
       every_tick_led: busy.every((t) => t.led),

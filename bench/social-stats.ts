@@ -30,7 +30,8 @@ export interface SocialStatsFigures {
   target_p95_ms: number;
 }
 
-export async function measureSocialStats(database: Database, opts: { runs?: number; seed?: SeedStatsOptions } = {}): Promise<SocialStatsFigures> {
+/** `alongside` runs after each timed team report (a reference timed in step with it, bench/reference-stats.ts). */
+export async function measureSocialStats(database: Database, opts: { runs?: number; seed?: SeedStatsOptions; alongside?: () => Promise<unknown> } = {}): Promise<SocialStatsFigures> {
   const runs = opts.runs ?? 20;
   const seeded = await seedStats(database.db, opts.seed);
   const now = new Date();
@@ -52,7 +53,7 @@ export async function measureSocialStats(database: Database, opts: { runs?: numb
   const slack = await startFakeSlack();
   const app = await startTestApp({ slack, database, runQueue: false });
   try {
-    const timeCommand = async (user: string, text: string) => {
+    const timeCommand = async (user: string, text: string, alongside?: () => Promise<unknown>) => {
       const ms: number[] = [];
       for (let i = 0; i < runs + 2; i++) {
         const id = `bench-${user}-${i}`;
@@ -71,10 +72,11 @@ export async function measureSocialStats(database: Database, opts: { runs?: numb
         if (r.status !== 200) throw new Error(`/social-stats answered HTTP ${r.status}`);
         await answered;
         if (i >= 2) ms.push(performance.now() - t0);
+        await alongside?.();
       }
       return ms;
     };
-    const e2eTeam = await timeCommand('UBENCHASK', '30d');
+    const e2eTeam = await timeCommand('UBENCHASK', '30d', opts.alongside);
     const e2ePerson = await timeCommand(person, '30d me');
     const inWindow = await database.db
       .selectFrom('mentions')

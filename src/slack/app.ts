@@ -1,8 +1,8 @@
 import type { RequestListener } from 'node:http';
-import { App, ErrorCode, HTTPReceiver, LogLevel, webApi, type Authorize, type ReceiverProcessEventErrorHandlerArgs } from '@slack/bolt';
+import { App, ErrorCode, LogLevel, webApi, type Authorize, type ReceiverProcessEventErrorHandlerArgs } from '@slack/bolt';
 import type { Config } from '../config/index.js';
 import { boltLogger, type Logger } from '../logger.js';
-import { guardSlackRequests } from './request-guard.js';
+import { EarshotReceiver } from './receiver.js';
 
 type BoltApp = App;
 
@@ -39,18 +39,16 @@ export function createSlackApp(config: Config, logger: Logger): SlackApp {
     });
     return { app, client, start: async () => void (await app.start()), stop: () => app.stop() as Promise<void> };
   }
-  const receiver = new HTTPReceiver({
+  const receiver = new EarshotReceiver({
     signingSecret: config.slack.signingSecret ?? '',
-    endpoints: '/slack/events',
-    logger: slackLogger,
-    // Ack first, then work: Bolt answers Slack as soon as the listener calls ack().
-    processBeforeResponse: false,
+    logger,
+    boltLogger: slackLogger,
     processEventErrorHandler: answerMalformedEvent,
   });
   // convoStore: false — Bolt's default conversation store runs on every event (clicks included)
   // for a `context.conversation` earshot never reads.
   const app = new App({ authorize, receiver, logger: slackLogger, clientOptions, convoStore: false });
-  return { app, client, eventsHandler: guardSlackRequests(receiver.requestListener, logger), start: async () => undefined, stop: async () => undefined };
+  return { app, client, eventsHandler: receiver.requestListener, start: async () => undefined, stop: async () => undefined };
 }
 
 /**

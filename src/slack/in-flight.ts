@@ -1,4 +1,5 @@
 import type { App } from '@slack/bolt';
+import { earshotReceiverOf } from './receiver.js';
 
 /**
  * Work still running. Listeners ack first, so Slack has its answer (and the HTTP request is
@@ -32,7 +33,14 @@ export class InFlight {
 
 /** Counts every Slack event, action, view and command from arrival until its listeners return. */
 export function trackListeners(app: App, inFlight: InFlight): void {
-  // Global middleware: `next()` resolves once every listener for the payload has finished.
+  // HTTP mode: the receiver counts from the moment a request is verified, which also covers a
+  // click acked before Bolt's middleware has started on it, and saves a middleware on every event.
+  const receiver = earshotReceiverOf(app);
+  if (receiver) {
+    receiver.trackWith((work) => void inFlight.track(work));
+    return;
+  }
+  // Socket Mode: global middleware, whose `next()` resolves once every listener for the payload has finished.
   app.use(async ({ next }) => {
     await inFlight.track(next());
   });
