@@ -8,6 +8,10 @@ export interface IncomingMention {
   postedAt: Date;
   lang?: string | null;
   conversationId?: string | null;
+  /** External id (same source) of the post this one answers, when it is a reply. */
+  inReplyTo?: string | null;
+  /** `outbound` marks the brand's own post (made outside earshot); default `inbound`. */
+  direction?: 'inbound' | 'outbound';
   /** The original payload, kept so nothing the source said is lost. */
   raw?: unknown;
 }
