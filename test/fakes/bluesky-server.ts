@@ -246,6 +246,10 @@ export async function startFakeBluesky(): Promise<FakeBluesky> {
       buckets[kind] = { limit, windowSeconds: windowSeconds ?? buckets[kind].windowSeconds, used: 0, resetAt: 0 };
     },
     count: (m) => calls.filter((c) => c.method === m).length,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

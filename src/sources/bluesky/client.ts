@@ -121,7 +121,7 @@ export class BlueskyClient {
   }
 
   /** One XRPC call through the gate of `bucket`: waits are answered, not slept. */
-  async call<T>(bucket: string, fn: (agent: AtpAgent) => Promise<{ data: T; headers: HeaderBag }>): Promise<BskyResult<T>> {
+  async call<T>(bucket: string, fn: (agent: AtpAgent) => Promise<{ data: T; headers: HeaderBag }>, retried = false): Promise<BskyResult<T>> {
     const { gate, health } = this.d;
     const blocked = gate.blockedUntil(bucket);
     if (blocked) return { ok: false, kind: 'waiting', until: blocked, reason: `waiting for Bluesky's rate limit until ${blocked.toISOString()}` };
@@ -141,12 +141,17 @@ export class BlueskyClient {
         health.waiting(until);
         return { ok: false, kind: 'waiting', until, status, error: x?.error, reason };
       }
-      if (x && (status === 401 || ['ExpiredToken', 'InvalidToken', 'AuthenticationRequired'].includes(x.error ?? ''))) {
-        // The library already tried a refresh; the next tick logs in again (gated).
+      if (x && SESSION_ERRORS.has(x.error ?? '') && !retried) {
+        // The library already tried refreshSession and it was refused: the session is over.
+        // One new (gated) login, then the call once more.
         this.agent.sessionManager.session = undefined;
+        await this.flushed();
+        return this.call(bucket, fn, true);
       }
       const until = gate.failure(bucket, status === 401 || status === 403 ? 'auth' : 'backoff');
       return { ok: false, kind: 'failed', until, status, error: x?.error, reason };
     }
   }
 }
+
+const SESSION_ERRORS = new Set(['ExpiredToken', 'InvalidToken', 'AuthenticationRequired']);
