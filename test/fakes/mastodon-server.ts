@@ -58,6 +58,11 @@ export interface FakeMastodon {
   close(): Promise<void>;
 }
 
+/** As Mastodon counts: each URL as 23 characters, `@user@domain` as `@user`. */
+function mastodonLength(text: string): number {
+  return [...text.replace(/https?:\/\/\S+/g, '#'.repeat(23)).replace(/@(\w+)@[\w.-]+\w/g, '@$1')].length;
+}
+
 const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 export async function startFakeMastodon(o: { maxCharacters?: number } = {}): Promise<FakeMastodon> {
@@ -181,7 +186,7 @@ export async function startFakeMastodon(o: { maxCharacters?: number } = {}): Pro
         if (typeof key === 'string' && idempotent.has(key)) return send(200, idempotent.get(key), headers);
         const text = typeof body.status === 'string' ? body.status : '';
         if (!text.trim()) return send(422, { error: "Validation failed: Text can't be blank" }, headers);
-        if ([...text].length > fake.maxCharacters) return send(422, { error: `Validation failed: Text character limit of ${fake.maxCharacters} exceeded` }, headers);
+        if (mastodonLength(text) > fake.maxCharacters) return send(422, { error: `Validation failed: Text character limit of ${fake.maxCharacters} exceeded` }, headers);
         const inReplyTo = typeof body.in_reply_to_id === 'string' ? body.in_reply_to_id : undefined;
         if (inReplyTo && !statuses.some((s) => s.id === inReplyTo)) return send(404, { error: 'Record not found' }, headers);
         const visibility = (['public', 'unlisted', 'private', 'direct'] as const).find((v) => v === body.visibility) ?? 'public';
