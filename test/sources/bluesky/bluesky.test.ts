@@ -8,7 +8,7 @@ import { ingestMentions } from '../../../src/services/ingest.js';
 import { BlueskyIntegration, type PollTuning } from '../../../src/sources/bluesky/index.js';
 import type { IncomingMention } from '../../../src/sources/mention.js';
 import { FAKE_BSKY_BRAND, startFakeBluesky, type FakeBluesky } from '../../fakes/bluesky-server.js';
-import { createTestDatabase, type TestDatabase } from '../../support/db.js';
+import { createTestDatabase, usingServer, type TestDatabase } from '../../support/db.js';
 
 const logger = createLogger({ level: 'silent', secrets: [], pretty: false });
 let tdb: TestDatabase;
@@ -40,14 +40,14 @@ const ingest = async (ms: IncomingMention[]) => {
   return ingestMentions({ db: database.db, triageChannel: 'C_TRIAGE', slaPolicy: defaultSlaPolicy }, ms);
 };
 
-function bluesky(o: { password?: string; tuning?: PollTuning; ingest?: typeof ingest } = {}): BlueskyIntegration {
+function bluesky(o: { password?: string; tuning?: PollTuning; ingest?: typeof ingest; database?: Database } = {}): BlueskyIntegration {
   const b = new BlueskyIntegration({
     config: { account: { handle: FAKE_BSKY_BRAND.handle, appPassword: o.password ?? FAKE_BSKY_BRAND.password }, service: fake.url, pollSeconds: 15 },
     logger,
     clock: systemClock,
     tuning: { manual: true, pageSize: 2, loginGapMs: 0, stopGraceMs: 50, ...o.tuning },
   });
-  b.start({ database, ingest: o.ingest ?? ingest });
+  b.start({ database: o.database ?? database, ingest: o.ingest ?? ingest });
   running.push(b);
   return b;
 }
@@ -186,5 +186,20 @@ describe('Bluesky source', () => {
     const posted = fake.posts.find((p) => sent.ok && p.uri === sent.externalId)!;
     expect(posted.record.reply).toEqual({ root: { uri: root.uri, cid: root.cid }, parent: { uri: follow.uri, cid: follow.cid } });
     expect(sent.ok && sent.url).toMatch(/^https:\/\/bsky\.app\/profile\/brand\.bsky\.social\/post\//);
+  });
+
+  it.skipIf(!usingServer)('two replicas polling at once store each notification once (the advisory lock picks one)', async () => {
+    const other = await tdb.open({ poolSize: 2 });
+    try {
+      const made = Array.from({ length: 6 }, (_, i) => fake.post({ handle: `r${i}.bsky.social`, text: `@brand.bsky.social #${i}` }));
+      const a = bluesky();
+      const b = bluesky({ database: other });
+      await Promise.all([a.pollNow(), b.pollNow(), a.pollNow(), b.pollNow()]);
+      expect(await storedIds()).toEqual(made.map((p) => p.uri).sort());
+      expect(seen.map((s) => s.externalId).filter((id, i, all) => all.indexOf(id) !== i)).toEqual([]);
+    } finally {
+      await Promise.all(running.splice(0).map((r) => r.stop()));
+      await other.close();
+    }
   });
 });
