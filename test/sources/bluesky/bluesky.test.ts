@@ -20,7 +20,7 @@ const running: BlueskyIntegration[] = [];
 beforeAll(async () => {
   tdb = await createTestDatabase();
   database = await tdb.open();
-}, 60_000);
+});
 afterAll(async () => {
   await database.close();
   await tdb.drop();

@@ -21,7 +21,7 @@ const running: MastodonIntegration[] = [];
 beforeAll(async () => {
   tdb = await createTestDatabase();
   database = await tdb.open();
-}, 60_000);
+});
 afterAll(async () => {
   await database.close();
   await tdb.drop();
