@@ -55,7 +55,8 @@ export class BlueskyClient {
       service: d.service,
       persistSession: (evt, session) => {
         const db = this.db;
-        if (!db) return;
+        // A refresh that failed on the network leaves the session valid: keep the stored one.
+        if (!db || evt === 'network-error') return;
         // Refresh tokens rotate: the newest pair must reach the database before another replica resumes it.
         this.persisting = this.persisting.then(() => writeState(db, BSKY_STATE.session, evt === 'create' || evt === 'update' ? (session ?? null) : null)).catch(() => undefined);
       },
