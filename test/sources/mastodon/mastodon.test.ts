@@ -5,9 +5,10 @@ import type { Database } from '../../../src/db/database.js';
 import { defaultSlaPolicy } from '../../../src/domain/sla.js';
 import { createLogger } from '../../../src/logger.js';
 import { ingestMentions } from '../../../src/services/ingest.js';
-import type { PollTuning } from '../../../src/sources/bluesky/index.js';
+import { BlueskyIntegration, type PollTuning } from '../../../src/sources/bluesky/index.js';
 import { MastodonIntegration } from '../../../src/sources/mastodon/index.js';
 import type { IncomingMention } from '../../../src/sources/mention.js';
+import { FAKE_BSKY_BRAND, startFakeBluesky } from '../../fakes/bluesky-server.js';
 import { FAKE_MASTODON_TOKEN, startFakeMastodon, type FakeMastodon } from '../../fakes/mastodon-server.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
 
@@ -152,5 +153,28 @@ describe('Mastodon source', () => {
     expect(fake.statuses.find((s) => dm.ok && s.id === dm.externalId)).toMatchObject({ visibility: 'direct', in_reply_to_id: post.id });
     const long = await sender.send(row, { text: 'x'.repeat(38), mode: 'public' });
     expect(long).toMatchObject({ ok: false, retryable: false, reason: expect.stringMatching(/40 characters/) as unknown });
+  });
+
+  it('with the Mastodon token revoked, Bluesky goes on reading', async () => {
+    const bsky = await startFakeBluesky();
+    const b = new BlueskyIntegration({
+      config: { account: { handle: FAKE_BSKY_BRAND.handle, appPassword: FAKE_BSKY_BRAND.password }, service: bsky.url, pollSeconds: 15 },
+      logger,
+      clock: systemClock,
+      tuning: { manual: true, loginGapMs: 0 },
+    });
+    try {
+      b.start({ database, ingest });
+      const m = mastodon();
+      fake.revokeToken();
+      const post = bsky.post({ handle: 'jane.bsky.social', text: '@brand.bsky.social hello' });
+      await Promise.all([m.pollNow(), b.pollNow()]);
+      expect(m.check().ok).toBe(false);
+      expect(b.check().ok).toBe(true);
+      expect(seen.map((s) => s.externalId)).toEqual([post.uri]);
+    } finally {
+      await b.stop();
+      await bsky.close();
+    }
   });
 });
