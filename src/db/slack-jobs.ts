@@ -169,9 +169,17 @@ export async function leaseNextJob(
 
 type JobUpdate = UpdateQueryBuilder<DB, 'slack_jobs', 'slack_jobs', UpdateResult>;
 
-/** Only the lease holder ends an attempt: a worker that outlived its lease changes nothing. */
+/**
+ * Only the lease holder ends or extends an attempt: a worker that outlived its lease (another
+ * took the job: `attempts` moved on) or whose attempt has ended (`in_flight` cleared) changes nothing.
+ */
 function fenced(q: JobUpdate, lease: Lease): JobUpdate {
-  return q.where('id', '=', lease.id).where('locked_by', '=', lease.worker).where('attempts', '=', lease.attempt).where('status', '=', 'pending');
+  return q
+    .where('id', '=', lease.id)
+    .where('locked_by', '=', lease.worker)
+    .where('attempts', '=', lease.attempt)
+    .where('status', '=', 'pending')
+    .where('in_flight', '=', true);
 }
 
 /** Marks the job done; false when this worker no longer holds it. */
