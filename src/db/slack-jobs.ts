@@ -126,11 +126,11 @@ export async function enqueueCardUpdates(db: Executor, cards: Array<{ mentionId:
 /**
  * Leases the next runnable job (FOR UPDATE SKIP LOCKED, so replicas never take the same one).
  * Jobs that need the card (updates, thread replies) wait until it is posted; posting kinds skip
- * channels that are being paced.
+ * channels whose shared pace is booked more than `paceAheadMs` ahead.
  */
 export async function leaseNextJob(
   db: Executor,
-  opts: { worker: string; now: Date; leaseMs: number; burstMs?: number; realNow?: Date },
+  opts: { worker: string; now: Date; leaseMs: number; paceAheadMs?: number; realNow?: Date },
 ): Promise<OutboxJob | undefined> {
   // `now` (the app's clock) decides when a job is due; leases and the first-attempt time are
   // wall-clock facts shared with other replicas and with Slack's message timestamps, so they use
@@ -138,7 +138,7 @@ export async function leaseNextJob(
   const { now } = opts;
   const real = opts.realNow ?? new Date();
   const leaseUntil = new Date(real.getTime() + opts.leaseMs);
-  const burstMs = opts.burstMs ?? 0;
+  const paceAheadMs = opts.paceAheadMs ?? 0;
   const row = await sql<SlackJobRow>`
     update slack_jobs set
       locked_until = ${leaseUntil},
@@ -157,7 +157,7 @@ export async function leaseNextJob(
         and (j.kind in ('post_card', 'post_message') or m.card_ts is not null)
         and (j.kind = 'update_card' or not exists (
           select 1 from slack_channel_pace p
-          where p.channel = j.channel and p.next_at > clock_timestamp() + ${burstMs} * interval '1 millisecond'))
+          where p.channel = j.channel and p.next_at > clock_timestamp() + ${paceAheadMs} * interval '1 millisecond'))
       order by j.priority, j.id
       limit 1
       for update of j skip locked
@@ -250,17 +250,17 @@ export async function queueDepth(db: Executor): Promise<{ pending: number; faile
 
 /**
  * How long until some pending job becomes runnable, to sleep until then: its run time (the app's
- * clock), its lease (real time), for posts the channel's shared pace less the burst Slack
- * tolerates (the database's clock). Jobs waiting for their card are woken when it is posted.
+ * clock), its lease (real time), for posts the channel's shared pace less `paceAheadMs` (the
+ * database's clock). Jobs waiting for their card are woken when it is posted.
  */
-export async function nextRunInMs(db: Executor, opts: { now: Date; realNow?: Date; burstMs?: number }): Promise<number | undefined> {
+export async function nextRunInMs(db: Executor, opts: { now: Date; realNow?: Date; paceAheadMs?: number }): Promise<number | undefined> {
   const real = opts.realNow ?? new Date();
   const r = await sql<{ ms: number | null }>`
     select (min(greatest(
       extract(epoch from (j.run_after - ${opts.now}::timestamptz)),
       coalesce(extract(epoch from (j.locked_until - ${real}::timestamptz)), 0),
       case when j.kind = 'update_card' then 0
-           else coalesce(extract(epoch from (p.next_at - ${opts.burstMs ?? 0} * interval '1 millisecond' - clock_timestamp())), 0) end
+           else coalesce(extract(epoch from (p.next_at - ${opts.paceAheadMs ?? 0} * interval '1 millisecond' - clock_timestamp())), 0) end
     )) * 1000)::float8 as ms
     from slack_jobs j
     left join slack_channel_pace p on p.channel = j.channel

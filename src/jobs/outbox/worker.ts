@@ -63,7 +63,9 @@ export class Outbox {
   start(): void {
     if (this.running) return;
     this.running = true;
-    const n = this.deps.concurrency ?? 2;
+    // Enough attempts in flight to hide the round trips of each (lease, pace, post, record) at the
+    // channel limit; the shared pace, not this number, decides how fast posts go.
+    const n = this.deps.concurrency ?? 4;
     for (let i = 0; i < n; i++) this.loops.push(this.loop());
   }
 
@@ -112,7 +114,7 @@ export class Outbox {
 
   private async idleMs(): Promise<number> {
     try {
-      const ms = await nextRunInMs(this.deps.db, { now: this.deps.clock.now(), burstMs: this.pacer.spec.burstMs });
+      const ms = await nextRunInMs(this.deps.db, { now: this.deps.clock.now(), paceAheadMs: this.pacer.leaseAheadMs });
       // At most a second: also picks up work queued by other replicas.
       return ms === undefined ? 1_000 : Math.min(1_000, Math.max(5, ms));
     } catch {
@@ -136,7 +138,7 @@ export class Outbox {
   }
 
   private async runOne(): Promise<boolean> {
-    const job = await leaseNextJob(this.deps.db, { worker: this.worker, now: this.deps.clock.now(), leaseMs: this.leaseMs, burstMs: this.pacer.spec.burstMs });
+    const job = await leaseNextJob(this.deps.db, { worker: this.worker, now: this.deps.clock.now(), leaseMs: this.leaseMs, paceAheadMs: this.pacer.leaseAheadMs });
     if (!job) return false;
     this.inFlight++;
     const stopRenewing = this.keepLease(job);
