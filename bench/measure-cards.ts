@@ -12,10 +12,21 @@ import { startTestApp, TRIAGE } from '../test/support/app.js';
  *
  * fraction = cards posted / posts the limit allowed in the same time (burst + perSecond × seconds
  * from the moment the burst was stored to the last card).
+ *
+ * With `replicas` > 1, that many apps drain the same outbox (each on its own connection pool when
+ * `openReplica` is given, as separate processes would): the pace is shared through Postgres, so
+ * together they must stay under the one channel's limit.
  */
-export async function measureCardPosting(database: Database, o: { mentions: number; perSecond: number; burst: number }) {
+export async function measureCardPosting(
+  database: Database,
+  o: { mentions: number; perSecond: number; burst: number; replicas?: number; openReplica?: () => Promise<Database> },
+) {
   const slack = await startFakeSlack({ postMessage: { perSecond: o.perSecond, burst: o.burst } });
-  const app = await startTestApp({ slack, database, env: { SLACK_POSTS_PER_SECOND: String(o.perSecond) } });
+  const env = { SLACK_POSTS_PER_SECOND: String(o.perSecond) };
+  const extraDbs: Database[] = [];
+  for (let i = 1; i < (o.replicas ?? 1); i++) if (o.openReplica) extraDbs.push(await o.openReplica());
+  const app = await startTestApp({ slack, database, env });
+  const others = await Promise.all(Array.from({ length: (o.replicas ?? 1) - 1 }, (_, i) => startTestApp({ slack, database: extraDbs[i] ?? database, env })));
   const posted: RecordedCall[] = [];
   let done: () => void = () => undefined;
   const finished = new Promise<void>((resolve) => (done = resolve));
@@ -54,6 +65,7 @@ export async function measureCardPosting(database: Database, o: { mentions: numb
     const allowed = o.burst + o.perSecond * seconds;
     return {
       mentions: o.mentions,
+      replicas: o.replicas ?? 1,
       limit: { per_second: o.perSecond, burst: o.burst, note: `Slack allows about 1 post a second per channel; scaled to ${o.perSecond}/s here, queue paced by SLACK_POSTS_PER_SECOND=${o.perSecond}` },
       posted: posted.length,
       seconds: Math.round(seconds * 100) / 100,
@@ -64,7 +76,9 @@ export async function measureCardPosting(database: Database, o: { mentions: numb
       rate_limited_429s: rateLimited,
     };
   } finally {
+    await Promise.all(others.map((a) => a.stop()));
     await app.stop();
+    await Promise.all(extraDbs.map((d) => d.close()));
     await slack.close();
   }
 }

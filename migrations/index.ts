@@ -3,6 +3,7 @@ import * as m0001 from './0001_initial.js';
 import * as m0003 from './0003_sla.js';
 import * as m0004 from './0004_stats.js';
 import * as m0005 from './0005_author_lookup.js';
+import * as m0006 from './0006_outbox.js';
 import * as m0008 from './0008_cases.js';
 
 /**
@@ -19,6 +20,7 @@ export const migrations: Record<string, Migration> = {
   '0003_sla': m0003,
   '0004_stats': m0004,
   '0005_author_lookup': m0005,
+  '0006_outbox': m0006,
   '0008_cases': m0008,
 };
 

@@ -9,7 +9,7 @@ import type { SlaPolicy } from './domain/sla.js';
 import { slackCheck } from './http/readiness.js';
 import { createHttpServer, listen, type ReadinessCheck } from './http/server.js';
 import { closeHttpServer } from './http/shutdown.js';
-import { CardQueue } from './jobs/card-queue.js';
+import { Outbox } from './jobs/outbox/worker.js';
 import { startJobs, type Jobs } from './jobs/index.js';
 import { SlaSweep, type SweepResult } from './jobs/sla-sweep.js';
 import type { Logger } from './logger.js';
@@ -56,7 +56,7 @@ export interface Earshot {
   url: string;
   port: number;
   slack: SlackApp;
-  queue: CardQueue;
+  queue: Outbox;
   triage: Triage;
   replies: Replies;
   metrics: Metrics;
@@ -98,11 +98,11 @@ export async function startEarshot(opts: StartOptions): Promise<Earshot> {
     timeout: 15_000,
     logger: slack.app.logger,
   });
-  const queue = new CardQueue({
+  const queue = new Outbox({
     db,
     client: queueClient,
     clock,
-    logger: logger.child({ component: 'card-queue' }),
+    logger: logger.child({ component: 'outbox' }),
     slaPolicy,
     postsPerSecond: config.slack.postsPerSecond,
     burst: opts.queue?.burst,
@@ -198,9 +198,16 @@ export async function startEarshot(opts: StartOptions): Promise<Earshot> {
     webhook: config.ingest.webhookSecret ? { secret: config.ingest.webhookSecret, clock, logger, metrics, ingest } : undefined,
     readiness,
     beforeMetrics: async () => {
-      const d = await queueDepth(db);
-      metrics.queueDepth.set(d.pending);
-      metrics.queueFailed.set(d.failed);
+      try {
+        const d = await queueDepth(db);
+        metrics.queueDepth.set(d.pending);
+        metrics.queueFailed.set(d.failed);
+      } catch (err) {
+        // An old figure would look current: say it is unknown until the database answers again.
+        metrics.queueDepth.set(Number.NaN);
+        metrics.queueFailed.set(Number.NaN);
+        logger.warn({ err }, 'metrics: could not read the outbox depth; reporting it as unknown');
+      }
     },
   });
   const port = await listen(http, config.port, opts.host);

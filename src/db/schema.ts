@@ -154,7 +154,16 @@ export interface SlackJobsTable {
   done_at: Timestamp | null;
   result: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
   last_error: string | null;
+  /** An attempt was leased and has not ended with an answer (a crash leaves it set). */
+  in_flight: ColumnType<boolean, boolean | undefined>;
+  /** An earlier attempt may have reached Slack: look the message up before sending again. */
+  delivery_unknown: ColumnType<boolean, boolean | undefined>;
   created_at: ColumnType<Date, Date | string | undefined, never>;
+}
+
+export interface SlackChannelPaceTable {
+  channel: string;
+  next_at: Date;
 }
 
 export interface AppStateTable {
@@ -175,6 +184,7 @@ export interface DB {
   replies: RepliesTable;
   saved_replies: SavedRepliesTable;
   slack_jobs: SlackJobsTable;
+  slack_channel_pace: SlackChannelPaceTable;
   app_state: AppStateTable;
   home_viewers: HomeViewersTable;
   posts: PostsTable;

@@ -1,18 +1,60 @@
-import { sql } from 'kysely';
+import { sql, type UpdateQueryBuilder, type UpdateResult } from 'kysely';
 import type { Executor } from './database.js';
-import type { SlackJobKind, SlackJobRow } from './schema.js';
+import type { ReminderKind } from '../domain/reminders.js';
+import type { DB, SlackJobKind, SlackJobRow } from './schema.js';
 
 /** Lower runs first: what a person just did beats the backlog of new cards. */
 export const JOB_PRIORITY = { interactive: 0, reminder: 2, card: 5 } as const;
 
-export interface NewJob {
-  kind: SlackJobKind;
+/** A thread line in a card's thread; a reminder carries its kind so a stale one can be skipped. */
+export interface ThreadReplyPayload {
+  text: string;
+  /** Also shown in the channel (an overdue reminder is news for everyone). */
+  broadcast?: boolean;
+  reminder?: { kind: ReminderKind };
+}
+
+/** What an escalation post says; rendered into blocks when it is sent. */
+export interface EscalationPayload {
+  escalation: {
+    by: string;
+    severity: string;
+    category: string;
+    reason: string;
+    leadsGroup?: string;
+  };
+}
+
+/** The payload each kind of job carries (cards and refreshes render from the mention row). */
+export interface JobPayloads {
+  post_card: Record<string, never>;
+  update_card: Record<string, never>;
+  thread_reply: ThreadReplyPayload;
+  post_message: EscalationPayload;
+}
+
+interface NewJobBase {
   channel: string;
   mentionId?: number | null;
   dedupeKey?: string | null;
-  payload?: Record<string, unknown>;
   priority?: number;
   runAfter?: Date;
+}
+
+export type NewJob = { [K in SlackJobKind]: NewJobBase & { kind: K; payload?: JobPayloads[K] } }[SlackJobKind];
+
+/** A leased job, its payload typed by its kind. */
+export type OutboxJob = { [K in SlackJobKind]: Omit<SlackJobRow, 'kind' | 'payload'> & { kind: K; payload: JobPayloads[K] } }[SlackJobKind];
+
+/** Who holds a job: fencing for every write that ends an attempt. */
+export interface Lease {
+  id: string;
+  worker: string;
+  attempt: number;
+}
+
+export function leaseOf(job: Pick<SlackJobRow, 'id' | 'locked_by' | 'attempts'>): Lease {
+  return { id: job.id, worker: job.locked_by ?? '', attempt: job.attempts };
 }
 
 /** Enqueues a Slack write. A job whose dedupe key exists already is not added again. */
@@ -84,25 +126,28 @@ export async function enqueueCardUpdates(db: Executor, cards: Array<{ mentionId:
 /**
  * Leases the next runnable job (FOR UPDATE SKIP LOCKED, so replicas never take the same one).
  * Jobs that need the card (updates, thread replies) wait until it is posted; posting kinds skip
- * channels that are being paced.
+ * channels whose shared pace is booked more than `paceAheadMs` ahead.
  */
 export async function leaseNextJob(
   db: Executor,
-  opts: { worker: string; now: Date; leaseMs: number; pacedChannels: string[]; realNow?: Date },
-): Promise<SlackJobRow | undefined> {
+  opts: { worker: string; now: Date; leaseMs: number; paceAheadMs?: number; realNow?: Date },
+): Promise<OutboxJob | undefined> {
   // `now` (the app's clock) decides when a job is due; leases and the first-attempt time are
   // wall-clock facts shared with other replicas and with Slack's message timestamps, so they use
   // real time even when a test or the demo moves the app's clock.
   const { now } = opts;
   const real = opts.realNow ?? new Date();
   const leaseUntil = new Date(real.getTime() + opts.leaseMs);
-  const paced = opts.pacedChannels.length > 0 ? opts.pacedChannels : ['-'];
+  const paceAheadMs = opts.paceAheadMs ?? 0;
   const row = await sql<SlackJobRow>`
     update slack_jobs set
       locked_until = ${leaseUntil},
       locked_by = ${opts.worker},
       attempts = attempts + 1,
-      first_attempt_at = coalesce(first_attempt_at, ${real})
+      first_attempt_at = coalesce(first_attempt_at, ${real}),
+      -- An attempt still marked in flight ended without an answer (a crash): it may have landed.
+      delivery_unknown = delivery_unknown or in_flight,
+      in_flight = true
     where id = (
       select j.id from slack_jobs j
       left join mentions m on m.id = j.mention_id
@@ -110,49 +155,86 @@ export async function leaseNextJob(
         and j.run_after <= ${now}
         and (j.locked_until is null or j.locked_until < ${real})
         and (j.kind in ('post_card', 'post_message') or m.card_ts is not null)
-        and (j.kind = 'update_card' or j.channel <> all(${paced}::text[]))
+        and (j.kind = 'update_card' or not exists (
+          select 1 from slack_channel_pace p
+          where p.channel = j.channel and p.next_at > clock_timestamp() + ${paceAheadMs} * interval '1 millisecond'))
       order by j.priority, j.id
       limit 1
       for update of j skip locked
     )
     returning *`.execute(db);
-  return row.rows[0];
+  // The payload was written by enqueueJob for this kind; the row's kind says which shape it has.
+  return row.rows[0] as OutboxJob | undefined;
 }
 
-export async function completeJob(db: Executor, job: SlackJobRow, result: Record<string, unknown>): Promise<void> {
+type JobUpdate = UpdateQueryBuilder<DB, 'slack_jobs', 'slack_jobs', UpdateResult>;
+
+/**
+ * Only the lease holder ends or extends an attempt: a worker that outlived its lease (another
+ * took the job: `attempts` moved on) or whose attempt has ended (`in_flight` cleared) changes nothing.
+ */
+function fenced(q: JobUpdate, lease: Lease): JobUpdate {
+  return q
+    .where('id', '=', lease.id)
+    .where('locked_by', '=', lease.worker)
+    .where('attempts', '=', lease.attempt)
+    .where('status', '=', 'pending')
+    .where('in_flight', '=', true);
+}
+
+/** Marks the job done; false when this worker no longer holds it. */
+export async function completeJob(db: Executor, job: { kind: SlackJobKind } & Lease, result: Record<string, unknown>): Promise<boolean> {
   // A refresh that was asked for again while it was being sent runs once more.
-  await db
-    .updateTable('slack_jobs')
-    .set(
+  const r = await fenced(
+    db.updateTable('slack_jobs').set(
       job.kind === 'update_card'
         ? {
             status: sql`case when rerun then 'pending' else 'done' end` as unknown as 'done',
             done_at: sql`case when rerun then null else now() end` as unknown as Date,
             rerun: false,
             locked_until: null,
+            in_flight: false,
+            delivery_unknown: false,
             result: JSON.stringify(result),
             last_error: null,
           }
-        : { status: 'done', done_at: new Date(), locked_until: null, result: JSON.stringify(result), last_error: null },
-    )
-    .where('id', '=', job.id)
-    .execute();
+        : { status: 'done', done_at: new Date(), locked_until: null, in_flight: false, delivery_unknown: false, result: JSON.stringify(result), last_error: null },
+    ),
+    job,
+  ).executeTakeFirst();
+  return r.numUpdatedRows > 0n;
 }
 
-export async function retryJob(db: Executor, id: string, runAfter: Date, error: string): Promise<void> {
-  await db
-    .updateTable('slack_jobs')
-    .set({ run_after: runAfter, locked_until: null, last_error: error.slice(0, 1000) })
-    .where('id', '=', id)
-    .execute();
+/**
+ * Schedules another attempt. `deliveryUnknown` says whether this attempt may have reached Slack
+ * (then the next one looks its message up first); false only when Slack's answer proved it did not.
+ */
+export async function retryJob(db: Executor, lease: Lease, opts: { runAfter: Date; error: string; deliveryUnknown: boolean }): Promise<boolean> {
+  const r = await fenced(
+    db.updateTable('slack_jobs').set({
+      run_after: opts.runAfter,
+      locked_until: null,
+      in_flight: false,
+      delivery_unknown: opts.deliveryUnknown,
+      last_error: opts.error.slice(0, 1000),
+    }),
+    lease,
+  ).executeTakeFirst();
+  return r.numUpdatedRows > 0n;
 }
 
-export async function failJob(db: Executor, id: string, error: string): Promise<void> {
-  await db
-    .updateTable('slack_jobs')
-    .set({ status: 'failed', locked_until: null, last_error: error.slice(0, 1000), done_at: new Date() })
-    .where('id', '=', id)
-    .execute();
+export async function failJob(db: Executor, lease: Lease, error: string): Promise<boolean> {
+  const r = await fenced(
+    db.updateTable('slack_jobs').set({ status: 'failed', locked_until: null, in_flight: false, last_error: error.slice(0, 1000), done_at: new Date() }),
+    lease,
+  ).executeTakeFirst();
+  return r.numUpdatedRows > 0n;
+}
+
+/** Extends a lease while its attempt is still working; false when the lease was lost. */
+export async function renewLease(db: Executor, lease: Lease, until: Date): Promise<boolean> {
+  const r = await fenced(db.updateTable('slack_jobs').set({ locked_until: until }), lease).executeTakeFirst();
+  return r.numUpdatedRows > 0n;
 }
 
 export async function queueDepth(db: Executor): Promise<{ pending: number; failed: number }> {
@@ -166,12 +248,24 @@ export async function queueDepth(db: Executor): Promise<{ pending: number; faile
   return { pending: Number(r.pending), failed: Number(r.failed) };
 }
 
-/** The earliest time a pending job becomes runnable, to sleep until then. */
-export async function nextRunAt(db: Executor): Promise<Date | undefined> {
-  const r = await db
-    .selectFrom('slack_jobs')
-    .select(sql<Date>`min(greatest(run_after, coalesce(locked_until, run_after)))`.as('at'))
-    .where('status', '=', 'pending')
-    .executeTakeFirst();
-  return r?.at ? new Date(r.at) : undefined;
+/**
+ * How long until some pending job becomes runnable, to sleep until then: its run time (the app's
+ * clock), its lease (real time), for posts the channel's shared pace less `paceAheadMs` (the
+ * database's clock). Jobs waiting for their card are woken when it is posted.
+ */
+export async function nextRunInMs(db: Executor, opts: { now: Date; realNow?: Date; paceAheadMs?: number }): Promise<number | undefined> {
+  const real = opts.realNow ?? new Date();
+  const r = await sql<{ ms: number | null }>`
+    select (min(greatest(
+      extract(epoch from (j.run_after - ${opts.now}::timestamptz)),
+      coalesce(extract(epoch from (j.locked_until - ${real}::timestamptz)), 0),
+      case when j.kind = 'update_card' then 0
+           else coalesce(extract(epoch from (p.next_at - ${opts.paceAheadMs ?? 0} * interval '1 millisecond' - clock_timestamp())), 0) end
+    )) * 1000)::float8 as ms
+    from slack_jobs j
+    left join slack_channel_pace p on p.channel = j.channel
+    left join mentions m on m.id = j.mention_id
+    where j.status = 'pending' and (j.kind in ('post_card', 'post_message') or m.card_ts is not null)`.execute(db);
+  const ms = r.rows[0]?.ms;
+  return ms === null || ms === undefined ? undefined : Number(ms);
 }

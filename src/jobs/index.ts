@@ -8,7 +8,7 @@ import type { SlaSweep } from './sla-sweep.js';
  * The one job registry: every scheduled job, its schedule, and the service it wraps. Each tick
  * is a thin wrapper that never overlaps itself (noOverlap) and logs a failure for the next tick to
  * retry; leader election (one replica per tick) lives in the service, so tests can call it too.
- * The card queue is not here: it is a worker loop, not a schedule.
+ * The Slack outbox (jobs/outbox) is not here: it is a worker loop, not a schedule.
  */
 export interface JobDeps {
   config: Config;

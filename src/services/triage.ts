@@ -102,23 +102,12 @@ export class Triage {
       thread: () =>
         threadLine(':arrow_double_up:', `<@${userId}> escalated this (${input.severity} severity, ${categoryLabel(input.category)}): ${escapeAndTruncate(input.reason, 500)}`, now),
       alsoQueue: async (trx, m) => {
-        const ping = leadsGroup ? `<!subteam^${leadsGroup}> ` : '';
-        const text = `${ping}:arrow_double_up: *Escalation* (${input.severity} severity, ${categoryLabel(input.category)}) by <@${userId}> on a mention from @${escapeAndTruncate(m.author_handle, 100)}`;
         await enqueueJob(trx, {
           kind: 'post_message',
           channel: escalationChannel,
           mentionId: m.id,
           priority: JOB_PRIORITY.interactive,
-          payload: {
-            text,
-            blocks: [
-              { type: 'section', text: { type: 'mrkdwn', text } },
-              { type: 'section', text: { type: 'mrkdwn', text: `*Reason:* ${escapeAndTruncate(input.reason, 2500)}` } },
-              { type: 'section', text: { type: 'mrkdwn', text: quote(escapeAndTruncate(m.text, 1500)) } },
-              { type: 'context', elements: [{ type: 'mrkdwn', text: safeLink(m.url, 'Open the post') }] },
-            ],
-            linkToCard: true,
-          },
+          payload: { escalation: { by: userId, severity: input.severity, category: input.category, reason: input.reason, ...(leadsGroup ? { leadsGroup } : {}) } },
         });
       },
     });

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { receiveResponse, receiveUpload, type EndpointAnswer } from './slack/endpoints.js';
+import { HoldBook, type HeldAnswer } from './slack/holds.js';
 import { FaultBook, RateLimiter, type Fault, type FaultSpec, type MethodLimit, type Pacing, type RandomFaults } from './slack/faults.js';
 import type { CustomHandler, FakeSlack, FakeSlackOptions, FakeViews } from './slack/api.js';
 import { isMissing, parseArgs, readBody, sendJson, sendServerError, sendText, type Args } from './slack/http.js';
@@ -36,6 +37,7 @@ class FakeSlackServer implements FakeSlack {
   private callLog: RecordedCall[] = [];
   private readonly store: SlackStore;
   private readonly faults = new FaultBook();
+  private readonly holds = new HoldBook();
   private readonly spec: MethodSpec;
   private readonly custom = new Map<string, Handler>();
   private readonly listeners: Array<(c: RecordedCall) => void> = [];
@@ -88,7 +90,7 @@ class FakeSlackServer implements FakeSlack {
     sendText(res, 404, 'not found');
   }
 
-  private api(req: http.IncomingMessage, res: http.ServerResponse, method: string, raw: Buffer, url: URL, at: number): void {
+  private async api(req: http.IncomingMessage, res: http.ServerResponse, method: string, raw: Buffer, url: URL, at: number): Promise<void> {
     const parsed = parseArgs(raw, req.headers['content-type'], url.searchParams);
     const args: Args = parsed.ok ? parsed.args : {};
     const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
@@ -133,6 +135,15 @@ class FakeSlackServer implements FakeSlack {
       req.socket.destroy();
       this.record(Object.assign(call, { status: 0, ok: false, error: 'timeout-after-commit', fault: fault.label, response: body }));
       return;
+    }
+    const hold = body.ok === true ? this.holds.take(method, args) : undefined;
+    if (hold) {
+      hold.signal(args);
+      if ((await hold.outcome) === 'drop') {
+        req.socket.destroy();
+        this.record(Object.assign(call, { status: 0, ok: false, error: 'held-then-dropped', fault: 'held', response: body }));
+        return;
+      }
     }
     answer(body);
   }
@@ -265,6 +276,9 @@ class FakeSlackServer implements FakeSlack {
   failNext(method: string, fault: FaultSpec = {}): void {
     this.faults.failNext(method, fault);
   }
+  holdNext(method: string, when?: (args: Args) => boolean): HeldAnswer {
+    return this.holds.add(method, when);
+  }
   failRate(method: string, faults: RandomFaults): void {
     this.faults.failRate(method, faults);
   }
@@ -314,12 +328,14 @@ class FakeSlackServer implements FakeSlack {
     this.callLog = [];
     this.store.reset();
     this.faults.clear();
+    this.holds.clear();
     this.custom.clear();
     this.latencyMs = this.options.latencyMs ?? 0;
     this.limiter = new RateLimiter(this.options.postMessage, this.options.methodLimits ?? {});
   }
 
   async close(): Promise<void> {
+    this.holds.clear();
     this.server.closeAllConnections();
     await new Promise<void>((resolve, reject) => this.server.close((err) => (err ? reject(err) : resolve())));
   }

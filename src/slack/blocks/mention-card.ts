@@ -43,7 +43,7 @@ export function mentionCard(m: MentionRow, ctx: CardContext): SlackMessage {
         text: `${authorLine(m)} on ${escapeMrkdwn(sourceName(m.source))} · ${safeLink(m.url, 'open post')}`,
       },
     },
-    { type: 'section', text: { type: 'mrkdwn', text: quote(escapeAndTruncate(m.text || ' ', 2800)) } },
+    { type: 'section', text: { type: 'mrkdwn', text: quoteWithin(m.text, 2800, 2990) } },
     {
       type: 'context',
       elements: [
@@ -58,6 +58,38 @@ export function mentionCard(m: MentionRow, ctx: CardContext): SlackMessage {
   if (isOpen(m.status)) blocks.push(actions(m));
   const fallback = `${sourceName(m.source)} mention from @${escapeMrkdwn(m.author_handle)}: ${escapeAndTruncate(m.text, 200)}`;
   return { text: fallback, blocks };
+}
+
+/**
+ * The card Slack cannot refuse for its content: plain text cut well inside every limit, the
+ * buttons, and a link to the post. Sent when Slack refused the full card (invalid_blocks,
+ * msg_too_long…), so a mention is never left without a card because of what its author wrote.
+ */
+export function safeCard(m: MentionRow): SlackMessage {
+  const text = `${sourceName(m.source)} mention from @${escapeAndTruncate(m.author_handle, 100)}: ${escapeAndTruncate(m.text.replace(/\s+/g, ' '), 500)}`;
+  const blocks: KnownBlock[] = [
+    { type: 'section', text: { type: 'mrkdwn', text } },
+    { type: 'context', elements: [{ type: 'mrkdwn', text: `${safeLink(m.url, 'open post')} · the full text could not be shown here` }] },
+  ];
+  if (isOpen(m.status)) blocks.push(actions(m));
+  return { text, blocks };
+}
+
+/**
+ * Escapes and block-quotes customer text (at most `rawMax` characters of it) so the result fits `max` (Slack's section text limit is
+ * 3,000): every line gains a `>`, so a text of many short lines grows past the limit even when it
+ * was short enough before quoting. Cuts after quoting, never inside an entity or a surrogate pair.
+ */
+export function quoteWithin(raw: string, rawMax: number, max: number): string {
+  const quoted = quote(escapeAndTruncate(raw || ' ', rawMax));
+  if (quoted.length <= max) return quoted;
+  let cut = quoted.slice(0, max - 1);
+  const last = cut.charCodeAt(cut.length - 1);
+  if (last >= 0xd800 && last <= 0xdbff) cut = cut.slice(0, -1);
+  const amp = cut.lastIndexOf('&');
+  if (amp !== -1 && !cut.slice(amp).includes(';')) cut = cut.slice(0, amp);
+  if (cut.endsWith('\n>')) cut = cut.slice(0, -2);
+  return cut + '…';
 }
 
 function actions(m: MentionRow): KnownBlock {

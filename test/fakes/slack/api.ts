@@ -1,6 +1,7 @@
 /** The public shape of the fake Slack (see test/fakes/slack-server.ts). */
 import type { FaultSpec, MethodLimit, Pacing, RandomFaults } from './faults.js';
 import type { Args } from './http.js';
+import type { HeldAnswer } from './holds.js';
 import type { FakeEphemeral, FakeMessage, FakeUpload, FakeUser, FakeView, RecordedCall } from './state.js';
 
 export interface FakeSlackOptions {
@@ -68,6 +69,11 @@ export interface FakeSlack {
   triggerId(): string;
   /** The next `times` calls to `method` ('upload_url' and 'response_url' included) fail this way. */
   failNext(method: string, fault?: FaultSpec): void;
+  /**
+   * The next successful call to `method` (matching `when`) takes effect, then its answer is held
+   * until `release()` or `drop()`; `recorded` resolves when it took effect.
+   */
+  holdNext(method: string, when?: (args: Args) => boolean): HeldAnswer;
   /** Random faults on `method` or '*' (every Web API method) until clearFaults(), or for `forMs`. */
   failRate(method: string, faults: RandomFaults): void;
   clearFaults(): void;

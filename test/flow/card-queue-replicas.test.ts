@@ -1,0 +1,49 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/db/database.js';
+import { startFakeSlack, type FakeSlack } from '../fakes/slack-server.js';
+import { TRIAGE, sampleMention, startTestApp, type TestApp } from '../support/app.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+
+/**
+ * Slack's posting limit is per channel: three replicas (each its own app and connection pool)
+ * draining one burst into one channel share one pace through Postgres, so together they stay
+ * under the limit. Paced per process, they would send three times the limit and most of the
+ * burst would come back as 429s. Counts only, no timing thresholds (the bench measures the rate).
+ */
+
+let slack: FakeSlack;
+let tdb: TestDatabase;
+const pools: Database[] = [];
+const apps: TestApp[] = [];
+
+beforeAll(async () => {
+  [slack, tdb] = await Promise.all([startFakeSlack({ postMessage: { perSecond: 20, burst: 3 } }), createTestDatabase()]);
+  for (let i = 0; i < 3; i++) pools.push(await tdb.open({ poolSize: 4 }));
+  for (const database of pools) apps.push(await startTestApp({ slack, database, env: { SLACK_POSTS_PER_SECOND: '20' } }));
+});
+
+afterAll(async () => {
+  await Promise.all(apps.map((a) => a.stop()));
+  await Promise.all(pools.map((p) => p.close()));
+  await slack?.close();
+  await tdb?.drop();
+});
+
+describe('three replicas, one channel', () => {
+  it('a burst of 90 cards: each posted once, (almost) no 429s (at most 10 %)', async () => {
+    const batch = Array.from({ length: 90 }, () => sampleMention());
+    const r = await apps[0]!.webhook({ mentions: batch });
+    expect(r.json.accepted).toBe(90);
+    const ids = new Set((await pools[0]!.db.selectFrom('mentions').select('id').execute()).map((m) => m.id));
+    const mine = () => slack.topLevel(TRIAGE).filter((x) => ids.has((x.metadata?.event_payload as { mention_id?: number } | undefined)?.mention_id ?? -1));
+    await slack.waitFor(() => mine().length >= 90, 60_000, '90 cards');
+    expect(new Set(mine().map((x) => (x.metadata?.event_payload as { mention_id: number }).mention_id)).size).toBe(90);
+    expect(mine()).toHaveLength(90);
+    // Every replica took part.
+    const posters = await pools[0]!.db.selectFrom('slack_jobs').select('locked_by').distinct().where('kind', '=', 'post_card').execute();
+    expect(posters.length).toBeGreaterThan(1);
+    // Paced per process, three replicas would send three times the limit and draw a 429 for most
+    // posts; shared, only posts that leave bunched after an event-loop stall (a loaded machine) can.
+    expect(slack.callsTo('chat.postMessage').filter((c) => c.status === 429).length).toBeLessThanOrEqual(9);
+  });
+});
