@@ -126,7 +126,7 @@ export interface FakeXOptions {
   /** Only this many newest mentions are reachable. Default 800. */
   mentionsReachable?: number;
   rateLimits?: Partial<Record<XEndpointKey, RateLimitConfig>>;
-  /** Path of the OpenAPI document; default `<repo>/../shared/specs/x/openapi.json`. */
+  /** Facts table (see test/fakes/facts.ts); default the committed test/fakes/api-facts.json. A missing file: built-in rules. */
   specPath?: string;
 }
 
