@@ -191,13 +191,14 @@ export function dropRetriedEvents(remember = 1_000): Middleware<AnyMiddlewareArg
 }
 
 function isAuthError(err: unknown): boolean {
-  const e = err as { code?: string; data?: { error?: string } };
+  const e = (err ?? {}) as { code?: string; data?: { error?: string } };
   return e.code === webApi.ErrorCode.PlatformError && ['invalid_auth', 'not_authed', 'account_inactive', 'token_revoked', 'not_allowed_token_type'].includes(e.data?.error ?? '');
 }
 
 /** What went wrong, in words an operator can act on. */
 export function explain(err: unknown): string {
-  const e = err as { code?: string; data?: { error?: string }; statusCode?: number; message?: string; original?: { message?: string } };
+  // A link that closes before `hello` rejects with no error at all.
+  const e = (err ?? {}) as { code?: string; data?: { error?: string }; statusCode?: number; message?: string; original?: { message?: string } };
   if (e.code === webApi.ErrorCode.PlatformError) {
     const code = e.data?.error ?? 'unknown';
     if (isAuthError(err)) return `apps.connections.open refused the app token (${code}): SLACK_APP_TOKEN is wrong or revoked; create an App-Level Token (xapp-…) with connections:write under Basic Information`;

@@ -34,8 +34,8 @@ export interface FakeSocketMode {
   send(type: EnvelopeType, payload: Record<string, unknown>, o?: { retryAttempt?: number; ackMs?: number }): Promise<SentEnvelope>;
   /** An Events API envelope around `event`; the event_id stays the same across retries. */
   event(event: Record<string, unknown>, o?: { eventId?: string; retryAttempt?: number; ackMs?: number }): Promise<SentEnvelope>;
-  /** A `disconnect` message to every open link (Slack closes the link after it). */
-  disconnect(reason: 'refresh_requested' | 'link_disabled' | 'warning'): void;
+  /** A `disconnect` message to every open link, or to one (the client closes the link after it). */
+  disconnect(reason: 'refresh_requested' | 'link_disabled' | 'warning', connection?: number): void;
   /** Drops every TCP link without a close frame. */
   drop(): void;
   /** From now on apps.connections.open answers `invalid_auth` (a revoked app token), or works again. */
@@ -140,8 +140,8 @@ export async function startFakeSocketMode(slack: FakeSlack): Promise<FakeSocketM
       };
       return api.send('events_api', payload, { retryAttempt: o.retryAttempt, ackMs: o.ackMs });
     },
-    disconnect(reason) {
-      for (const ws of links.values()) ws.send(JSON.stringify({ type: 'disconnect', reason, debug_info: { host: 'fake-socket-mode' } }));
+    disconnect(reason, connection) {
+      for (const [id, ws] of links) if (connection === undefined || id === connection) ws.send(JSON.stringify({ type: 'disconnect', reason, debug_info: { host: 'fake-socket-mode' } }));
     },
     drop() {
       for (const ws of links.values()) ws.terminate();
