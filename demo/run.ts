@@ -1,7 +1,7 @@
 /**
  * `npm run demo`: earshot working end to end with no account and no database server.
  *
- * The real bot (`startEarshot`, HTTP mode) runs on an embedded Postgres in a temporary directory,
+ * The real bot (`startEarshot`, HTTP mode, or Socket Mode with --socket) runs on an embedded Postgres in a temporary directory,
  * against the local fake Slack and fake X servers on 127.0.0.1. Sample mentions arrive through the
  * signed webhook and through earshot's own X poller; a small team clicks Claim, Reply, Escalate and
  * the card menu through the real interaction endpoint; the SLA sweep runs on a clock the demo moves
@@ -9,6 +9,7 @@
  *
  *   npm run demo                 the coloured transcript (colours only on a terminal; NO_COLOR honoured)
  *   npm run demo -- --quiet      a short summary and the final stats (CI's smoke test)
+ *   npm run demo -- --socket     the same story in Socket Mode, over the fake Socket Mode server
  *   LOG_LEVEL=debug npm run demo earshot's own log on stderr
  *
  * Nothing is kept: the database directory is deleted at the end. Exit code 0 when everything the
@@ -22,6 +23,7 @@ import { parseConfig, type LogLevel } from '../src/config/index.js';
 import { startEarshot, type Earshot } from '../src/earshot.js';
 import { createLogger } from '../src/logger.js';
 import { startFakeSlack, type FakeSlack } from '../test/fakes/slack-server.js';
+import { startFakeSocketMode } from '../test/fakes/socket-mode.js';
 import { FAKE_X_BEARER_TOKEN, FAKE_X_USER_TOKENS, startFakeX, type FakeX } from '../test/fakes/x-server.js';
 import { SIGNING_SECRET } from '../test/support/slack-requests.js';
 import { BRAND, SAMPLES, TEAM_TEXT, sample, webhookMention } from './samples.js';
@@ -29,6 +31,7 @@ import { Team, type Person } from './team.js';
 import { Transcript, hhmm, wantsColor } from './transcript.js';
 
 const quiet = process.argv.includes('--quiet');
+const socketMode = process.argv.includes('--socket');
 const TRIAGE = 'CSOCIAL01';
 const ESCALATIONS = 'CESCALATE1';
 const LEADS = 'SLEADS01';
@@ -54,6 +57,7 @@ async function main(): Promise<number> {
   const dataDir = mkdtempSync(join(tmpdir(), 'earshot-demo-'));
   const fakeSlack = await startFakeSlack({ now: () => clock.now().getTime() });
   const fakeX = await startFakeX({ brand: { ...BRAND } });
+  const fakeSocket = socketMode ? await startFakeSocketMode(fakeSlack) : undefined;
   let earshot: Earshot | undefined;
   const transcript = new Transcript({
     out: process.stdout,
@@ -68,7 +72,7 @@ async function main(): Promise<number> {
     const config = parseConfig({
       SLACK_BOT_TOKEN: 'xoxb-demo-0000000000-fake',
       SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      SLACK_MODE: 'http',
+      ...(socketMode ? { SLACK_MODE: 'socket', SLACK_APP_TOKEN: 'xapp-1-demo-0000000000-fake' } : { SLACK_MODE: 'http' }),
       SLACK_API_URL: fakeSlack.url,
       SLACK_TRIAGE_CHANNEL: TRIAGE,
       SLACK_ESCALATION_CHANNEL: ESCALATIONS,
@@ -95,7 +99,7 @@ async function main(): Promise<number> {
     );
     fakeX.on('dm', (d: { participantId: string; text: string }) => transcript.onX({ kind: 'dm', to: fakeX.getUser(d.participantId)?.username ?? '?', text: d.text }));
 
-    const team = new Team({ earshot, slack: fakeSlack, clock, transcript, webhookSecret: WEBHOOK_SECRET });
+    const team = new Team({ earshot, slack: fakeSlack, clock, transcript, webhookSecret: WEBHOOK_SECRET, socket: fakeSocket });
     await introduce(earshot, transcript);
     const stats = await play(earshot, team, fakeX, clock, transcript);
     return await summarise(earshot, fakeSlack, fakeX, transcript, stats, clock.now(), performance.now() - t0);
@@ -107,7 +111,7 @@ async function main(): Promise<number> {
     return 1;
   } finally {
     await earshot?.stop();
-    await Promise.all([fakeSlack.close(), fakeX.close()]);
+    await Promise.all([fakeSlack.close(), fakeX.close(), fakeSocket?.close()]);
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
@@ -120,9 +124,10 @@ function setUpWorkspace(slack: FakeSlack): void {
 }
 
 async function introduce(earshot: Earshot, t: Transcript): Promise<void> {
-  t.always(quiet ? 'earshot demo (quiet): the real bot on an embedded database, against local fake Slack and X' : '');
+  const mode = socketMode ? ' in Socket Mode' : '';
+  t.always(quiet ? `earshot demo (quiet): the real bot${mode} on an embedded database, against local fake Slack and X` : '');
   if (quiet) return;
-  t.note('earshot demo: the real bot on an embedded Postgres, against local fake Slack and X servers. No account, no network.');
+  t.note(`earshot demo: the real bot${mode} on an embedded Postgres, against local fake Slack and X servers. No account, no network.`);
   t.note(`earshot is listening on ${earshot.url} (Slack events, webhook, /healthz, /readyz, /metrics)`);
   const ready = (await (await fetch(`${earshot.url}/readyz`)).json()) as { checks: { name: string; ok: boolean; detail?: string }[] };
   for (const c of ready.checks) t.note(`  /readyz ${c.ok ? '✓' : '✗'} ${c.name}: ${c.detail ?? ''}`);

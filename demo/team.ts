@@ -8,6 +8,7 @@ import type { Earshot } from '../src/earshot.js';
 import type { EscalationCategory, Severity } from '../src/services/triage.js';
 import { ACTION, INPUT, VIEW, type MoreChoice } from '../src/slack/ids.js';
 import { signWebhook } from '../src/sources/webhook.js';
+import type { FakeSocketMode } from '../test/fakes/socket-mode.js';
 import type { FakeSlack } from '../test/fakes/slack-server.js';
 import { blockAction, commandBody, interactionBody, slackHeaders, viewSubmission } from '../test/support/slack-requests.js';
 import type { Transcript } from './transcript.js';
@@ -23,6 +24,8 @@ export interface TeamDeps {
   clock: ManualClock;
   transcript: Transcript;
   webhookSecret: string;
+  /** Socket Mode: Slack's requests go over this fake's WebSocket instead of signed POSTs. */
+  socket?: FakeSocketMode;
 }
 
 const BUTTON = { Claim: ACTION.claim, Reply: ACTION.reply, Escalate: ACTION.escalate } as const;
@@ -173,10 +176,27 @@ export class Team {
   }
 
   private async post(body: string, contentType?: string): Promise<{ status: number; body: string }> {
+    if (this.d.socket) return this.envelope(this.d.socket, body, contentType);
     const r = await fetch(`${this.d.earshot.url}/slack/events`, { method: 'POST', body, headers: slackHeaders(body, contentType ? { contentType } : {}) });
     const text = await r.text();
     if (r.status !== 200) throw new Error(`/slack/events answered ${r.status}: ${text}`);
     return { status: r.status, body: text };
+  }
+
+  /**
+   * The same request as a Socket Mode envelope: an event's JSON as is, an interaction's `payload`
+   * field parsed, a slash command's form fields as an object (what Slack sends over the socket).
+   * Resolves once earshot acked it (the fake rejects after Slack's 3 s).
+   */
+  private async envelope(socket: FakeSocketMode, body: string, contentType?: string): Promise<{ status: number; body: string }> {
+    const form = new URLSearchParams(body);
+    const sent =
+      contentType === 'application/json'
+        ? await socket.send('events_api', JSON.parse(body) as Record<string, unknown>)
+        : form.has('payload')
+          ? await socket.send('interactive', JSON.parse(form.get('payload')!) as Record<string, unknown>)
+          : await socket.send('slash_commands', Object.fromEntries(form));
+    return { status: 200, body: JSON.stringify(sent.ack ?? {}) };
   }
 }
 

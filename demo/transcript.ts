@@ -85,6 +85,7 @@ const DEFAULT_IGNORE = [
   'conversations.open',
   'files.getUploadURLExternal',
   'upload_url',
+  'apps.connections.open',
 ];
 
 export class Transcript {

@@ -6,7 +6,7 @@ import { migrateToLatest, openDatabase, type Database } from './db/database.js';
 import { queueDepth } from './db/slack-jobs.js';
 import { reminderAudienceFromConfig, reminderSettingsFromConfig, slaPolicyFromConfig } from './sla-policy.js';
 import type { SlaPolicy } from './domain/sla.js';
-import { slackCheck } from './http/readiness.js';
+import { slackCheck, slackSocketCheck } from './http/readiness.js';
 import { createHttpServer, listen, type ReadinessCheck } from './http/server.js';
 import { closeHttpServer } from './http/shutdown.js';
 import { Outbox } from './jobs/outbox/worker.js';
@@ -20,6 +20,7 @@ import { Replies } from './services/replies.js';
 import { recordedElsewhere, type ReplyOut } from './services/reply-out.js';
 import { Triage } from './services/triage.js';
 import { createSlackApp, type SlackApp } from './slack/app.js';
+import type { SocketTuning } from './slack/socket.js';
 import { InFlight, trackListeners } from './slack/in-flight.js';
 import { registerListeners } from './slack/listeners/index.js';
 import { Permissions } from './slack/permissions.js';
@@ -44,6 +45,8 @@ export interface StartOptions {
   replySenders?: ReplyOut[];
   /** X source tuning (tests: manual ticks, small pages, quick reconnects). */
   x?: XTuning;
+  /** Socket Mode reconnect back-off and ack deadline (tests: short waits). */
+  socket?: SocketTuning;
   /** Quiet time before App Home views are refreshed after a change (default 2 s). */
   homeDebounceMs?: number;
 }
@@ -89,7 +92,7 @@ export async function startEarshot(opts: StartOptions): Promise<Earshot> {
   const db = database.db;
   const slaPolicy = slaPolicyFromConfig(config);
 
-  const slack = createSlackApp(config, logger);
+  const slack = createSlackApp(config, logger, { tuning: opts.socket, onUnacked: (type) => metrics.slackEnvelopesUnacked.inc({ type }) });
   // The queue's own client: no hidden retries (the queue decides, durably) and 429s surface at once.
   const queueClient = new webApi.WebClient(config.slack.botToken, {
     ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
@@ -187,6 +190,7 @@ export async function startEarshot(opts: StartOptions): Promise<Earshot> {
       },
     },
     slackCheck(queueClient),
+    ...(slack.socket ? [slackSocketCheck(slack.socket)] : []),
     // What the X source itself saw (refused keys, unknown brand, rate-limit waits): no extra billed calls.
     { name: 'x', required: false, check: () => Promise.resolve(x.check()) },
   ];

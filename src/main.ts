@@ -6,7 +6,14 @@ import { createLogger } from './logger.js';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel, secrets: config.secrets });
-  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
+  // A rejection nobody handles is a bug (a lost reconnect, a forgotten await): running on in an
+  // unknown state hides it, so log it with its stack and exit for the supervisor to restart us.
+  process.on('unhandledRejection', (reason) => {
+    const err = reason instanceof Error ? reason : new Error(`non-Error rejection: ${String(reason)}`);
+    logger.fatal({ err, stack: err.stack }, 'unhandled promise rejection: exiting (a bug; please report it with this stack)');
+    console.error(err.stack);
+    process.exit(70); // EX_SOFTWARE
+  });
 
   const earshot = await startEarshot({ config, logger });
 

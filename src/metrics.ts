@@ -23,6 +23,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     slaBreaches: new Counter({ name: 'earshot_sla_breaches_total', help: 'Mentions that passed their first-response deadline unanswered', registers: [registry] }),
     remindersSent: new Counter({ name: 'earshot_reminders_sent_total', help: 'SLA reminders queued, by kind', labelNames: ['kind'], registers: [registry] }),
     slackErrors: new Counter({ name: 'earshot_slack_errors_total', help: 'Failed Slack Web API calls from the queue, by error', labelNames: ['error'], registers: [registry] }),
+    slackEnvelopesUnacked: new Counter({ name: 'earshot_slack_envelopes_unacked_total', help: 'Socket Mode envelopes not acknowledged within 3 s, by type', labelNames: ['type'], registers: [registry] }),
     slackRateLimited: new Counter({ name: 'earshot_slack_rate_limited_total', help: 'Slack 429 answers obeyed', registers: [registry] }),
     xRequests: new Counter({ name: 'earshot_x_requests_total', help: 'X API requests, by endpoint and status', labelNames: ['endpoint', 'status'], registers: [registry] }),
     xPostsRead: new Counter({ name: 'earshot_x_posts_read_total', help: 'Posts read from X (each one is billed), by source', labelNames: ['source'], registers: [registry] }),

@@ -24,8 +24,11 @@ export type SweepMention = Pick<
 /**
  * Locks up to `limit` mentions whose next SLA check has come, oldest first. Served by the partial
  * index on (sla_next_check_at, id), so it reads only what is due however many mentions there are.
- * SKIP LOCKED: a sweep that overlaps another (a second replica without the leader lock, or a slow
- * tick) takes other rows instead of waiting or deciding the same row twice.
+ * Waits for rows locked elsewhere rather than skipping them: a skipped row (the queue storing its
+ * card's ts, a claim in flight) would wait a whole tick, and a reply in that minute would lose its
+ * overdue reminder and breach count. A sweep that overlaps another waits for that batch and then
+ * sees the moved sla_next_check_at (Postgres re-checks the WHERE after the wait), so no row is
+ * decided twice.
  */
 export async function lockDueMentions(trx: Tx, now: Date, limit: number): Promise<SweepMention[]> {
   return trx
@@ -51,7 +54,6 @@ export async function lockDueMentions(trx: Tx, now: Date, limit: number): Promis
     .orderBy('id')
     .limit(limit)
     .forUpdate()
-    .skipLocked()
     .execute();
 }
 

@@ -3,6 +3,7 @@ import { App, ErrorCode, LogLevel, webApi, type Authorize, type ReceiverProcessE
 import type { Config } from '../config/index.js';
 import { boltLogger, type Logger } from '../logger.js';
 import { EarshotReceiver } from './receiver.js';
+import { SocketLink, dropRetriedEvents, type SocketTuning } from './socket.js';
 
 type BoltApp = App;
 
@@ -12,13 +13,19 @@ export interface SlackApp {
   client: webApi.WebClient;
   /** HTTP mode: the handler for POST /slack/events, mounted on earshot's own server. */
   eventsHandler?: RequestListener;
-  /** Socket Mode: opens the connection. HTTP mode: nothing to do. */
+  /** Socket Mode: the connection, its state for /readyz. */
+  socket?: SocketLink;
+  /** Socket Mode: opens the connection (a failure is retried in the background). HTTP mode: nothing to do. */
   start(): Promise<void>;
   stop(): Promise<void>;
 }
 
 /** Builds the Bolt app for the configured mode; Web API calls go to SLACK_API_URL when set. */
-export function createSlackApp(config: Config, logger: Logger): SlackApp {
+export function createSlackApp(
+  config: Config,
+  logger: Logger,
+  socket: { tuning?: SocketTuning; onUnacked?: (type: string) => void } = {},
+): SlackApp {
   const slackLogger = boltLogger(logger);
   const clientOptions = {
     ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
@@ -29,15 +36,19 @@ export function createSlackApp(config: Config, logger: Logger): SlackApp {
   const client = new webApi.WebClient(config.slack.botToken, { ...clientOptions, logger: slackLogger });
   const authorize = cachedAuthorize(client, config.slack.botToken);
   if (config.slack.mode === 'socket') {
-    const app = new App({
-      authorize,
-      appToken: config.slack.appToken,
-      socketMode: true,
-      logger: slackLogger,
-      logLevel: LogLevel.INFO,
-      clientOptions,
+    // Our own receiver: given to App as `socketMode: true`, Bolt would hand the interactive
+    // retryConfig above to the Socket Mode client, which then gives up reconnecting after 3 tries.
+    const link = new SocketLink({
+      appToken: config.slack.appToken ?? '',
+      apiUrl: config.slack.apiUrl,
+      boltLogger: slackLogger,
+      logger,
+      tuning: socket.tuning,
+      onUnacked: socket.onUnacked,
     });
-    return { app, client, start: async () => void (await app.start()), stop: () => app.stop() as Promise<void> };
+    const app = new App({ authorize, receiver: link.receiver, logger: slackLogger, logLevel: LogLevel.INFO, clientOptions });
+    app.use(dropRetriedEvents());
+    return { app, client, socket: link, start: () => link.start(), stop: () => link.stop() };
   }
   const receiver = new EarshotReceiver({
     signingSecret: config.slack.signingSecret ?? '',

@@ -106,7 +106,10 @@ class FakeSlackServer implements FakeSlack {
     const handler = this.custom.get(method) ?? HANDLERS[method];
     if (!handler && !this.spec.known.has(method)) return answer(fail('unknown_method'));
     if (token === undefined) return answer(fail('not_authed'));
-    if (!this.acceptsToken(token)) return answer(fail('invalid_auth'));
+    // App-level tokens (xapp-) open Socket Mode links and nothing else; bot tokens cannot open them.
+    const appLevel = token.startsWith('xapp-');
+    if (appLevel !== (method === 'apps.connections.open')) return answer(fail('not_allowed_token_type'));
+    if (!appLevel && !this.acceptsToken(token)) return answer(fail('invalid_auth'));
 
     const fault = this.faults.take(method);
     if (fault && fault.kind !== 'timeout-after-commit') return this.injectFault(req, res, call, fault);

@@ -30,7 +30,6 @@ import {
   tooManyRequests,
   unauthorized,
   unsupportedAuthentication,
-  type XErrorReply,
 } from './x/errors.js';
 import {
   SnowflakeIds,
@@ -48,9 +47,14 @@ import {
 } from './x/model.js';
 import { brandPostInput, getUserTweets, type BrandPostInput, type OwnTimelineHost } from './x/own-timeline.js';
 import { compileQuery, matches, type MatchablePost } from './x/query.js';
+import { ROUTES, SEVEN_DAYS_MS, decodeToken, encodeToken, parseAuthorization, sleep, type Reply, type Route } from './x/http.js';
+import { DEFAULT_X_RATE_LIMITS, rateHeaders, roll, type Bucket, type RateLimitConfig } from './x/rate-limits.js';
+import { listRules, updateRules, type StreamRule } from './x/rules.js';
 import { X_ENDPOINT_KEYS, loadXSpec, validateBody, validateParams, type LoadedSpec, type XEndpointKey } from './x/spec.js';
 
 export type { XEndpointKey } from './x/spec.js';
+export { DEFAULT_X_RATE_LIMITS, type RateLimitConfig } from './x/rate-limits.js';
+export type { StreamRule } from './x/rules.js';
 export type { AddPostInput, AddUserInput, FakeXPost, FakeXUser } from './x/model.js';
 
 /** Credentials the fake accepts by default. */
@@ -61,25 +65,6 @@ export const FAKE_X_USER_TOKENS = {
   accessToken: 'fake-x-access-token',
   accessSecret: 'fake-x-access-secret',
 } as const;
-
-export interface RateLimitConfig {
-  limit: number;
-  windowSeconds: number;
-}
-
-/** Requests per 15 minutes, as X documents them (app or user bucket, whichever earshot uses). */
-export const DEFAULT_X_RATE_LIMITS: Readonly<Record<XEndpointKey, RateLimitConfig>> = {
-  userByUsername: { limit: 300, windowSeconds: 900 },
-  me: { limit: 75, windowSeconds: 900 },
-  mentions: { limit: 450, windowSeconds: 900 },
-  userTweets: { limit: 1500, windowSeconds: 900 },
-  search: { limit: 450, windowSeconds: 900 },
-  stream: { limit: 50, windowSeconds: 900 },
-  rules: { limit: 450, windowSeconds: 900 },
-  rulesUpdate: { limit: 450, windowSeconds: 900 },
-  tweet: { limit: 100, windowSeconds: 900 },
-  dm: { limit: 200, windowSeconds: 900 },
-};
 
 export interface FakeXRequest {
   method: string;
@@ -111,12 +96,6 @@ export interface SentDm {
   at: number;
 }
 
-export interface StreamRule {
-  id: string;
-  value: string;
-  tag?: string;
-}
-
 export interface FakeXOptions {
   port?: number;
   brand?: { id: string; username: string; name: string };
@@ -128,36 +107,9 @@ export interface FakeXOptions {
   /** Only this many newest mentions are reachable. Default 800. */
   mentionsReachable?: number;
   rateLimits?: Partial<Record<XEndpointKey, RateLimitConfig>>;
-  /** Path of the OpenAPI document; default `<repo>/../shared/specs/x/openapi.json`. */
+  /** Facts table (see test/fakes/facts.ts); default the committed test/fakes/api-facts.json. A missing file: built-in rules. */
   specPath?: string;
 }
-
-interface Bucket extends RateLimitConfig {
-  remaining: number;
-  /** ms since epoch, whole seconds. */
-  resetAt: number;
-}
-
-interface Route {
-  key: XEndpointKey;
-  method: 'GET' | 'POST';
-  pattern: RegExp;
-  names: string[];
-  auth: 'any' | 'user' | 'app';
-}
-
-const ROUTES: Route[] = [
-  { key: 'userByUsername', method: 'GET', pattern: /^\/2\/users\/by\/username\/([^/]+)$/, names: ['username'], auth: 'any' },
-  { key: 'me', method: 'GET', pattern: /^\/2\/users\/me$/, names: [], auth: 'user' },
-  { key: 'mentions', method: 'GET', pattern: /^\/2\/users\/([^/]+)\/mentions$/, names: ['id'], auth: 'any' },
-  { key: 'userTweets', method: 'GET', pattern: /^\/2\/users\/([^/]+)\/tweets$/, names: ['id'], auth: 'any' },
-  { key: 'search', method: 'GET', pattern: /^\/2\/tweets\/search\/recent$/, names: [], auth: 'any' },
-  { key: 'stream', method: 'GET', pattern: /^\/2\/tweets\/search\/stream$/, names: [], auth: 'app' },
-  { key: 'rules', method: 'GET', pattern: /^\/2\/tweets\/search\/stream\/rules$/, names: [], auth: 'app' },
-  { key: 'rulesUpdate', method: 'POST', pattern: /^\/2\/tweets\/search\/stream\/rules$/, names: [], auth: 'app' },
-  { key: 'tweet', method: 'POST', pattern: /^\/2\/tweets$/, names: [], auth: 'user' },
-  { key: 'dm', method: 'POST', pattern: /^\/2\/dm_conversations\/with\/([^/]+)\/messages$/, names: ['participant_id'], auth: 'user' },
-];
 
 interface StreamConnection {
   id: number;
@@ -165,50 +117,6 @@ interface StreamConnection {
   fields: FieldSelection;
   heartbeat: NodeJS.Timeout;
   connectedAt: number;
-}
-
-interface Reply extends XErrorReply {
-  headers?: Record<string, string>;
-}
-
-const SEVEN_DAYS_MS = 7 * 24 * 3600 * 1000;
-const TOKEN_PREFIX = '7140dib';
-
-function encodeToken(olderThanId: string): string {
-  return TOKEN_PREFIX + BigInt(olderThanId).toString(36);
-}
-
-function decodeToken(token: string): string | undefined {
-  if (!token.startsWith(TOKEN_PREFIX)) return undefined;
-  const digits = token.slice(TOKEN_PREFIX.length);
-  if (!/^[0-9a-z]+$/.test(digits)) return undefined;
-  let value = 0n;
-  for (const ch of digits) value = value * 36n + BigInt(parseInt(ch, 36));
-  return value.toString();
-}
-
-type AuthInfo =
-  | { kind: 'bearer'; token: string }
-  | { kind: 'oauth1'; params: Record<string, string> }
-  | { kind: 'none' }
-  | { kind: 'invalid' };
-
-function parseAuthorization(header: string | undefined): AuthInfo {
-  if (!header) return { kind: 'none' };
-  const bearer = /^Bearer\s+(\S+)$/i.exec(header);
-  if (bearer?.[1]) return { kind: 'bearer', token: bearer[1] };
-  if (/^OAuth\s/i.test(header)) {
-    const params: Record<string, string> = {};
-    for (const m of header.matchAll(/([a-z_]+)="([^"]*)"/gi)) {
-      if (m[1] && m[2] !== undefined) params[m[1]] = decodeURIComponent(m[2]);
-    }
-    return { kind: 'oauth1', params };
-  }
-  return { kind: 'invalid' };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 export class FakeX extends EventEmitter {
@@ -342,7 +250,7 @@ export class FakeX extends EventEmitter {
 
   rateLimitStatus(endpoint: XEndpointKey): { limit: number; remaining: number; reset: number } {
     const bucket = this.bucket(endpoint);
-    this.roll(bucket);
+    roll(bucket);
     return { limit: bucket.limit, remaining: bucket.remaining, reset: bucket.resetAt / 1000 };
   }
 
@@ -540,22 +448,6 @@ export class FakeX extends EventEmitter {
     return bucket;
   }
 
-  private roll(bucket: Bucket): void {
-    const now = Date.now();
-    if (now >= bucket.resetAt) {
-      bucket.remaining = bucket.limit;
-      bucket.resetAt = Math.ceil((now + bucket.windowSeconds * 1000) / 1000) * 1000;
-    }
-  }
-
-  private rateHeaders(bucket: Bucket): Record<string, string> {
-    return {
-      'x-rate-limit-limit': String(bucket.limit),
-      'x-rate-limit-remaining': String(bucket.remaining),
-      'x-rate-limit-reset': String(Math.floor(bucket.resetAt / 1000)),
-    };
-  }
-
   private send(res: http.ServerResponse, entry: FakeXRequest, reply: Reply): void {
     entry.status = reply.status;
     const json = JSON.stringify(reply.body);
@@ -631,13 +523,13 @@ export class FakeX extends EventEmitter {
 
     // Rate limit: every authenticated request counts
     const bucket = this.bucket(route.key);
-    this.roll(bucket);
+    roll(bucket);
     if (bucket.remaining <= 0) {
-      this.send(res, entry, { ...tooManyRequests(), headers: this.rateHeaders(bucket) });
+      this.send(res, entry, { ...tooManyRequests(), headers: rateHeaders(bucket) });
       return;
     }
     bucket.remaining -= 1;
-    const headers = this.rateHeaders(bucket);
+    const headers = rateHeaders(bucket);
 
     // Injected faults
     const failure = this.failures.get(route.key);
@@ -881,68 +773,14 @@ export class FakeX extends EventEmitter {
   }
 
   private getRules(query: Record<string, string>): Reply {
-    const ids = query.ids ? new Set(query.ids.split(',')) : undefined;
-    const max = query.max_results ? Number(query.max_results) : 1000;
-    const rules = this.rules.filter((r) => !ids || ids.has(r.id)).slice(0, max);
-    const sent = new Date().toISOString();
-    if (rules.length === 0) return { status: 200, body: { meta: { sent, result_count: 0 } } };
-    return { status: 200, body: { data: rules, meta: { sent, result_count: rules.length } } };
+    return listRules(this.rules, query);
   }
 
   private updateRules(query: Record<string, string>, body: Record<string, unknown>): Reply {
-    const dryRun = query.dry_run === 'true';
-    const sent = new Date().toISOString();
-    const add = body.add as { value: string; tag?: string }[] | undefined;
-    const del = body.delete as { ids?: string[]; values?: string[] } | undefined;
-    if (query.delete_all === 'true') {
-      const deleted = this.rules.length;
-      if (!dryRun) this.rules = [];
-      return { status: 200, body: { meta: { sent, summary: { deleted, not_deleted: 0 } } } };
-    }
-    if (add && del) {
-      return invalidRequest([{ message: 'Request may contain either an "add" or a "delete" field, not both.' }]);
-    }
-    if (add) {
-      const created: StreamRule[] = [];
-      const errors: Record<string, unknown>[] = [];
-      const values = new Set(this.rules.map((r) => r.value));
-      for (const item of add) {
-        if ([...item.value].length > this.queryMaxLength) {
-          errors.push({ value: item.value, details: [`Rule must be ≤ ${this.queryMaxLength} characters.`], title: 'UnprocessableEntity', type: 'https://api.twitter.com/2/problems/invalid-rules' });
-          continue;
-        }
-        if (values.has(item.value)) {
-          const existing = this.rules.find((r) => r.value === item.value);
-          errors.push({ value: item.value, ...(existing ? { id: existing.id } : {}), title: 'DuplicateRule', type: 'https://api.twitter.com/2/problems/duplicate-rules' });
-          continue;
-        }
-        values.add(item.value);
-        created.push({ id: this.ids.next(), value: item.value, ...(item.tag !== undefined ? { tag: item.tag } : {}) });
-      }
-      if (!dryRun) this.rules.push(...created);
-      const invalid = add.length - created.length;
-      const out: Record<string, unknown> = {};
-      if (created.length > 0) out.data = created;
-      out.meta = { sent, summary: { created: created.length, not_created: invalid, valid: created.length, invalid } };
-      if (errors.length > 0) out.errors = errors;
-      return { status: created.length > 0 ? 201 : 200, body: out };
-    }
-    if (del) {
-      const wantedIds = new Set(del.ids ?? []);
-      const wantedValues = new Set(del.values ?? []);
-      const found = this.rules.filter((r) => wantedIds.has(r.id) || wantedValues.has(r.value));
-      const missing = [
-        ...[...wantedIds].filter((id) => !this.rules.some((r) => r.id === id)),
-        ...[...wantedValues].filter((v) => !this.rules.some((r) => r.value === v)),
-      ];
-      if (!dryRun) this.rules = this.rules.filter((r) => !found.includes(r));
-      const out: Record<string, unknown> = { meta: { sent, summary: { deleted: found.length, not_deleted: missing.length } } };
-      if (missing.length > 0) {
-        out.errors = missing.map((value) => ({ value, details: ['Rule does not exist'], title: 'Invalid Request', type: 'https://api.twitter.com/2/problems/invalid-request' }));
-      }
-      return { status: 200, body: out };
-    }
-    return invalidRequest([{ message: 'Request must contain an "add" or a "delete" field.' }]);
+    const state = { rules: this.rules };
+    const reply = updateRules(state, query, body, { maxLength: this.queryMaxLength, nextId: () => this.ids.next() });
+    this.rules = state.rules;
+    return reply;
   }
 
   // ---- writes

@@ -84,7 +84,12 @@ export function interactionBody(payload: Record<string, unknown>): string {
 }
 
 export function commandBody(c: { user: string; text: string; channel?: string; responseUrl: string; command?: string }): string {
-  return new URLSearchParams({
+  return new URLSearchParams(commandFields(c)).toString();
+}
+
+/** A slash command's fields: form-encoded over HTTP, a JSON object in a Socket Mode envelope. */
+export function commandFields(c: { user: string; text: string; channel?: string; responseUrl: string; command?: string }): Record<string, string> {
+  return {
     token: 'legacy',
     team_id: 'T0FAKE',
     team_domain: 'fake',
@@ -97,5 +102,5 @@ export function commandBody(c: { user: string; text: string; channel?: string; r
     api_app_id: 'A0FAKE',
     response_url: c.responseUrl,
     trigger_id: newTriggerId(),
-  }).toString();
+  };
 }

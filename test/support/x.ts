@@ -38,8 +38,12 @@ export async function xMentions(database: Database): Promise<Map<string, { id: n
   return new Map(rows.map((r) => [r.external_id, r]));
 }
 
-/** Waits until every one of `postIds` is a mention with a card in the channel, and the row knows the card's ts. */
-export async function waitForCards(slack: FakeSlack, database: Database, postIds: string[], timeoutMs = 15_000): Promise<void> {
+/**
+ * Waits until every one of `postIds` is a mention with a card in the channel, and the row knows the
+ * card's ts. The default wait is long (under the 60 s test timeout): 250 cards paced to Slack on a
+ * loaded two-core machine took longer than 15 s, and a slow machine should wait, not fail.
+ */
+export async function waitForCards(slack: FakeSlack, database: Database, postIds: string[], timeoutMs = 50_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const rows = await xMentions(database);

@@ -5,7 +5,7 @@
 import type { TwitterApiReadOnly, TwitterRateLimit } from 'twitter-api-v2';
 import type { Clock } from '../../clock.js';
 import type { Metrics } from '../../metrics.js';
-import { describeXError, type XErrorDescription } from './client.js';
+import { describeXError, type XErrorDescription } from './errors.js';
 import type { XHealth } from './health.js';
 import type { RateGate } from './rate-gate.js';
 

@@ -1,5 +1,5 @@
 import type { Logger } from '../../logger.js';
-import type { XErrorDescription } from './client.js';
+import type { XErrorDescription } from './errors.js';
 
 export type XConcern = 'read' | 'write' | 'setup';
 

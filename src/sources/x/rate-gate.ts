@@ -4,7 +4,7 @@
  */
 import type { TwitterRateLimit } from 'twitter-api-v2';
 import type { Clock } from '../../clock.js';
-import type { XErrorDescription } from './client.js';
+import type { XErrorDescription } from './errors.js';
 
 export interface GateTuning {
   /** Added to X's reset time: our clock and X's may disagree by a little. */

@@ -13,7 +13,7 @@ import type { Metrics } from '../../metrics.js';
 import type { IngestResult } from '../../services/ingest.js';
 import type { IncomingMention } from '../../domain/mention.js';
 import type { XApi } from './api.js';
-import { describeXError, type XErrorDescription } from './client.js';
+import { describeXError, type XErrorDescription } from './errors.js';
 import type { XHealth } from './health.js';
 import { maxXId, normalisePosts, X_READ_FIELDS } from './normalise.js';
 import { mentionsRule, type Brand, type PollOutcome, type XPoller } from './poller.js';

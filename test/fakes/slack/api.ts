@@ -12,7 +12,7 @@ export interface FakeSlackOptions {
   methodLimits?: Record<string, MethodLimit>;
   /** Accepted tokens; default: any token starting with `xoxb-`. */
   tokens?: string[];
-  /** OpenAPI document; `false` skips it (built-in table). Default: ../shared/specs/slack/web-api.openapi.json from the repo. */
+  /** Facts table (see test/fakes/facts.ts); `false` or a missing file: the built-in table. Default: the committed test/fakes/api-facts.json. */
   specPath?: string | false;
   /** Clock for message ts values (ms since epoch); default Date.now. Rate limits always use real time. */
   now?: () => number;
@@ -36,7 +36,7 @@ export interface FakeSlack {
   readonly url: string;
   /** http://127.0.0.1:PORT */
   readonly baseUrl: string;
-  /** Where the required-argument table came from: the OpenAPI file, or the built-in table when it is missing. */
+  /** Where the required-argument table came from: the facts table (from the OpenAPI file), or the built-in table. */
   readonly specSource: 'spec' | 'builtin';
   /** Every request in the order it was answered, failed ones included; also pseudo-methods 'upload_url' and 'response_url'. */
   readonly calls: RecordedCall[];

@@ -1,13 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { FACTS_PATH, readFacts } from '../facts.js';
 
 /**
- * Required arguments per Web API method, read from Slack's OpenAPI document (swagger 2, frozen 2021).
- * The token parameter is handled by the auth check, never here.
+ * Required arguments per Web API method, from Slack's OpenAPI document (swagger 2, frozen 2021) as
+ * extracted into the committed facts table. The token parameter is handled by the auth check, never here.
  */
 export interface MethodSpec {
-  /** Where the table came from: the OpenAPI file, or the built-in fallback when the file is missing. */
+  /** Where the table came from: the facts table (taken from the OpenAPI file), or the built-in fallback. */
   source: 'spec' | 'builtin';
   specPath: string;
   /** Methods Slack knows (spec paths plus newer built-ins). */
@@ -37,37 +35,15 @@ const BUILTIN_REQUIRED: Record<string, string[]> = {
   'files.completeUploadExternal': ['files'],
 };
 
-export function findRepoRoot(from = path.dirname(fileURLToPath(import.meta.url))): string {
-  let dir = from;
-  for (;;) {
-    if (existsSync(path.join(dir, 'package.json'))) return dir;
-    const parent = path.dirname(dir);
-    if (parent === dir) return from;
-    dir = parent;
-  }
-}
-
-export function defaultSpecPath(): string {
-  return path.resolve(findRepoRoot(), '../shared/specs/slack/web-api.openapi.json');
-}
-
-interface SwaggerParameter {
-  name: string;
-  in: string;
-  required?: boolean;
-}
-interface SwaggerDoc {
-  paths: Record<string, Record<string, { parameters?: SwaggerParameter[] }>>;
-}
-
 const cache = new Map<string, MethodSpec>();
 
-/** Parsed once per process and path (the file is ~1 MB). */
-export function loadMethodSpec(specPath: string | false = defaultSpecPath()): MethodSpec {
+/** The committed facts table (`npm run fakes:refresh`), or the built-in table when it is missing or `false`. */
+export function loadMethodSpec(specPath: string | false = FACTS_PATH): MethodSpec {
   const key = specPath === false ? '' : specPath;
   const hit = cache.get(key);
   if (hit) return hit;
-  const spec = specPath !== false && existsSync(specPath) ? fromSwagger(specPath) : builtin(key);
+  const facts = specPath === false ? undefined : readFacts(specPath)?.slack;
+  const spec = facts ? fromFacts(key, facts.required) : builtin(key);
   cache.set(key, spec);
   return spec;
 }
@@ -81,15 +57,8 @@ function builtin(specPath: string): MethodSpec {
   };
 }
 
-function fromSwagger(specPath: string): MethodSpec {
-  const doc = JSON.parse(readFileSync(specPath, 'utf8')) as SwaggerDoc;
-  const required = new Map<string, string[]>();
-  for (const [p, ops] of Object.entries(doc.paths)) {
-    const method = p.replace(/^\//, '');
-    const op = ops['post'] ?? ops['get'] ?? Object.values(ops)[0];
-    const names = (op?.parameters ?? []).filter((x) => x.required === true && x.name !== 'token').map((x) => x.name);
-    required.set(method, names);
-  }
+function fromFacts(specPath: string, table: Record<string, string[]>): MethodSpec {
+  const required = new Map(Object.entries(table));
   for (const [method, names] of Object.entries(BUILTIN_REQUIRED)) {
     if (!required.has(method)) required.set(method, names);
   }

@@ -1,6 +1,7 @@
 /**
- * Parameter and body rules of the fake X API, read from the X API v2 OpenAPI document
- * (`../shared/specs/x/openapi.json` from the repo root) with built-in fallbacks.
+ * Parameter and body rules of the fake X API: the X API v2 OpenAPI document's, as extracted into
+ * the committed facts table (test/fakes/api-facts.json, `npm run fakes:refresh`), with built-in
+ * fallbacks.
  *
  * The 2025+ document renames some "tweet" names to "post" on a few endpoints (`post.fields`,
  * `referenced_posts`, `edit_history_post_ids`) while the live API and twitter-api-v2 still use
@@ -9,9 +10,7 @@
  * `post.fields`, and the allowed values of each field list are the union over the endpoints used
  * here plus the built-in lists.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { FACTS_PATH, readFacts } from '../facts.js';
 
 export type XEndpointKey =
   | 'userByUsername'
@@ -64,7 +63,7 @@ export interface EndpointSpec {
 
 export type SpecSource = 'openapi' | 'builtin';
 
-const SPEC_OPERATIONS: Record<XEndpointKey, [string, 'get' | 'post']> = {
+export const SPEC_OPERATIONS: Record<XEndpointKey, [string, 'get' | 'post']> = {
   userByUsername: ['/2/users/by/username/{username}', 'get'],
   me: ['/2/users/me', 'get'],
   mentions: ['/2/users/{id}/mentions', 'get'],
@@ -229,97 +228,6 @@ const BUILTIN: Record<XEndpointKey, EndpointSpec> = {
   },
 };
 
-// ---- OpenAPI reading ----
-
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-type JsonObject = { [key: string]: Json };
-
-function isObject(value: Json | undefined): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function resolveRef(doc: JsonObject, value: Json | undefined, depth = 0): Json | undefined {
-  if (!isObject(value) || typeof value.$ref !== 'string' || depth > 20) return value;
-  let target: Json | undefined = doc;
-  for (const part of value.$ref.replace(/^#\//, '').split('/')) {
-    target = isObject(target) ? target[part.replace(/~1/g, '/').replace(/~0/g, '~')] : undefined;
-  }
-  return resolveRef(doc, target, depth + 1);
-}
-
-function paramFromSpec(doc: JsonObject, raw: Json): ParamRule | undefined {
-  const p = resolveRef(doc, raw);
-  if (!isObject(p) || typeof p.name !== 'string' || (p.in !== 'query' && p.in !== 'path')) return undefined;
-  const schema = resolveRef(doc, p.schema);
-  const s = isObject(schema) ? schema : {};
-  const rule: ParamRule = { name: p.name, in: p.in, required: p.required === true, kind: 'string' };
-  if (s.type === 'array') {
-    rule.kind = 'csv';
-    const items = resolveRef(doc, s.items);
-    if (isObject(items) && Array.isArray(items.enum)) rule.values = items.enum.filter((v): v is string => typeof v === 'string');
-  } else if (s.type === 'integer') {
-    rule.kind = 'integer';
-  } else if (s.type === 'boolean') {
-    rule.kind = 'boolean';
-  } else if (s.format === 'date-time') {
-    rule.kind = 'date-time';
-  }
-  if (typeof s.minimum === 'number') rule.minimum = s.minimum;
-  if (typeof s.maximum === 'number') rule.maximum = s.maximum;
-  if (typeof s.minLength === 'number') rule.minLength = s.minLength;
-  if (typeof s.maxLength === 'number') rule.maxLength = s.maxLength;
-  if (typeof s.pattern === 'string') rule.pattern = s.pattern;
-  return rule;
-}
-
-function bodyFromSpec(doc: JsonObject, raw: Json | undefined, depth = 0): BodySchema | undefined {
-  const s = resolveRef(doc, raw);
-  if (!isObject(s) || depth > 6) return undefined;
-  const out: BodySchema = {};
-  if (typeof s.type === 'string') out.type = s.type as BodySchema['type'];
-  if (s.additionalProperties === false) out.additionalProperties = false;
-  if (Array.isArray(s.required)) out.required = s.required.filter((v): v is string => typeof v === 'string');
-  if (typeof s.pattern === 'string') out.pattern = s.pattern;
-  if (typeof s.minLength === 'number') out.minLength = s.minLength;
-  if (typeof s.maxLength === 'number') out.maxLength = s.maxLength;
-  if (isObject(s.properties)) {
-    out.properties = {};
-    for (const [name, value] of Object.entries(s.properties)) {
-      out.properties[name] = bodyFromSpec(doc, value, depth + 1) ?? {};
-    }
-  }
-  if (s.items !== undefined) {
-    const items = bodyFromSpec(doc, s.items, depth + 1);
-    if (items) out.items = items;
-  }
-  return out;
-}
-
-function endpointFromSpec(doc: JsonObject, key: XEndpointKey): EndpointSpec | undefined {
-  const [specPath, method] = SPEC_OPERATIONS[key];
-  const paths = doc.paths;
-  if (!isObject(paths)) return undefined;
-  const item = paths[specPath];
-  if (!isObject(item)) return undefined;
-  const op = item[method];
-  if (!isObject(op)) return undefined;
-  const rawParams = [
-    ...(Array.isArray(item.parameters) ? item.parameters : []),
-    ...(Array.isArray(op.parameters) ? op.parameters : []),
-  ];
-  const params = rawParams.map((p) => paramFromSpec(doc, p)).filter((p): p is ParamRule => p !== undefined);
-  const spec: EndpointSpec = { params };
-  const requestBody = resolveRef(doc, op.requestBody);
-  if (isObject(requestBody) && isObject(requestBody.content)) {
-    const json = requestBody.content['application/json'];
-    if (isObject(json)) {
-      const body = bodyFromSpec(doc, json.schema);
-      if (body) spec.body = body;
-    }
-  }
-  return spec;
-}
-
 /** Path params first (X lists them first in "is not one of [...]"), `tweet.fields` beside `post.fields`. */
 function normalise(spec: EndpointSpec): EndpointSpec {
   const params: ParamRule[] = [];
@@ -358,29 +266,22 @@ export interface LoadedSpec {
   endpoints: Record<XEndpointKey, EndpointSpec>;
 }
 
-export function defaultSpecPath(): string {
-  const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-  return path.resolve(repoRoot, '../shared/specs/x/openapi.json');
-}
-
 const cache = new Map<string, LoadedSpec>();
 
-/** Load the parameter rules (cached per path); falls back to built-in lists if the file is missing. */
-export function loadXSpec(specPath: string = defaultSpecPath()): LoadedSpec {
+/**
+ * The parameter rules (cached per path): the committed facts table's endpoints (extracted from
+ * the OpenAPI document by `npm run fakes:refresh`) merged with the built-in lists; the built-in
+ * rules alone when the table is missing.
+ */
+export function loadXSpec(specPath: string = FACTS_PATH): LoadedSpec {
   const cached = cache.get(specPath);
   if (cached) return cached;
-  let doc: JsonObject | undefined;
-  try {
-    const parsed = JSON.parse(fs.readFileSync(specPath, 'utf8')) as Json;
-    if (isObject(parsed)) doc = parsed;
-  } catch {
-    doc = undefined;
-  }
+  const fromDoc = readFacts(specPath)?.x?.endpoints;
   const endpoints = {} as Record<XEndpointKey, EndpointSpec>;
   for (const key of X_ENDPOINT_KEYS) {
-    const fromDoc = doc ? endpointFromSpec(doc, key) : undefined;
+    const doc = fromDoc?.[key];
     const builtin = BUILTIN[key];
-    endpoints[key] = normalise(fromDoc ? { params: fromDoc.params, body: fromDoc.body ?? builtin.body } : builtin);
+    endpoints[key] = normalise(doc ? { params: structuredClone(doc.params), body: doc.body ?? builtin.body } : builtin);
   }
   const lists = unionLists(endpoints);
   for (const spec of Object.values(endpoints)) {
@@ -388,7 +289,7 @@ export function loadXSpec(specPath: string = defaultSpecPath()): LoadedSpec {
       if (p.kind === 'csv' && p.name !== 'ids') p.values = lists[p.name] ?? p.values;
     }
   }
-  const loaded: LoadedSpec = { source: doc ? 'openapi' : 'builtin', specPath, endpoints };
+  const loaded: LoadedSpec = { source: fromDoc ? 'openapi' : 'builtin', specPath, endpoints };
   cache.set(specPath, loaded);
   return loaded;
 }

@@ -1,7 +1,8 @@
 import { ApiRequestError, ApiResponseError, ETwitterStreamEvent, TwitterApi } from 'twitter-api-v2';
 import type { TweetV2SingleStreamResult } from 'twitter-api-v2';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createXClients, describeXError, rewriteXUrl, sendDirectMessage } from '../../../src/sources/x/client.js';
+import { createXClients, rewriteXUrl, sendDirectMessage } from '../../../src/sources/x/client.js';
+import { describeXError } from '../../../src/sources/x/errors.js';
 import { FAKE_X_BEARER_TOKEN, FAKE_X_USER_TOKENS, startFakeX, type FakeX } from '../../fakes/x-server.js';
 
 let fake: FakeX;
