@@ -15,7 +15,7 @@ import { percentile } from './stats.js';
 export async function measureClaimAck(database: Database, clicks = 200) {
   const slack = await startFakeSlack();
   const users = Array.from({ length: clicks }, (_, i) => `UBENCH${i}`);
-  slack.setChannelMembers('CTRIAGE01', users);
+  slack.setChannelMembers('CTRIAGE01', ['UWARM', ...users]);
   const app = await startTestApp({ slack, database });
   try {
     const batch = Array.from({ length: clicks }, () => sampleMention());

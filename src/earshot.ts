@@ -111,6 +111,13 @@ export async function startEarshot(opts: StartOptions): Promise<Earshot> {
     metrics,
   });
   const wake = () => queue.wake();
+  const permissions = new Permissions({
+    client: slack.client,
+    triageChannel: config.slack.triageChannel,
+    respondersGroup: config.slack.respondersGroup,
+    leadsGroup: config.slack.leadsGroup,
+    logger,
+  });
   const home = new Home({
     db,
     clock,
@@ -120,6 +127,10 @@ export async function startEarshot(opts: StartOptions): Promise<Earshot> {
     timeZone: config.stats.timeZone,
     logger: logger.child({ component: 'home' }),
     debounceMs: opts.homeDebounceMs,
+    audience: {
+      mayView: async (user) => (await permissions.check(user, 'home')).ok,
+      outsider: () => ({ team: permissions.describeTeam(), whoToAsk: permissions.whoToAsk() }),
+    },
   });
   const triage = new Triage({
     db,
@@ -147,13 +158,6 @@ export async function startEarshot(opts: StartOptions): Promise<Earshot> {
       wake();
       home.changed();
     },
-  });
-  const permissions = new Permissions({
-    client: slack.client,
-    triageChannel: config.slack.triageChannel,
-    respondersGroup: config.slack.respondersGroup,
-    leadsGroup: config.slack.leadsGroup,
-    logger,
   });
   // Registered first so it sees every payload: a shutdown waits for listeners still running after their ack.
   const handlers = new InFlight();

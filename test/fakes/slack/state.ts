@@ -49,6 +49,10 @@ export interface FakeUser {
   real_name?: string;
   tz?: string;
   is_bot?: boolean;
+  /** A multi-channel guest. */
+  is_restricted?: boolean;
+  /** A single-channel guest. */
+  is_ultra_restricted?: boolean;
 }
 
 export interface FakeEphemeral {
