@@ -156,4 +156,25 @@ describe('replying on X from Slack', () => {
     expect(JSON.parse(r.body)).toMatchObject({ response_action: 'errors' });
     expect(r.body).toContain('280');
   });
+
+  it('X text with &amp; &lt; shows as written: once-escaped on the card and in the Reply modal, raw in the CSV', async () => {
+    // The fake sends `Q&amp;A &lt;3`, as X does.
+    const m = await mentionFromX('@acme Q&A <3 tonight?', { id: '9008', username: 'kit', followers: 1 });
+    expect(m.text).toBe('@acme Q&A <3 tonight?');
+    const card = JSON.stringify(slack.topLevel(TRIAGE).find((c) => c.ts === m.card_ts)!.blocks);
+    // Slack renders `&amp;` as `&` and `&lt;` as `<`: escaped exactly once.
+    expect(card).toContain('Q&amp;A &lt;3');
+    expect(card).not.toContain('&amp;amp;');
+    expect(card).not.toContain('&amp;lt;');
+    const { view } = await openReply(m);
+    const modal = JSON.stringify(view.blocks);
+    expect(modal).toContain('Q&amp;A &lt;3');
+    expect(modal).not.toContain('&amp;amp;');
+    const id = `x-entities-${Date.now()}`;
+    await app.command({ user: 'UALICE', text: 'export 24h', responseUrl: slack.responseUrl(id) });
+    await slack.waitFor(() => slack.responses(id).length >= 2, 15_000, 'the export');
+    const csv = slack.uploads.at(-1)!.content.toString('utf8');
+    expect(csv).toContain('@acme Q&A <3 tonight?');
+    expect(csv).not.toContain('&amp;');
+  });
 });
