@@ -20,6 +20,7 @@ import { Replies } from './services/replies.js';
 import { recordedElsewhere, type ReplyOut } from './services/reply-out.js';
 import { Triage } from './services/triage.js';
 import { createSlackApp, type SlackApp } from './slack/app.js';
+import { checkBrandVoice } from './slack/brand-voice.js';
 import { InFlight, trackListeners } from './slack/in-flight.js';
 import { registerListeners } from './slack/listeners/index.js';
 import { Permissions } from './slack/permissions.js';
@@ -90,6 +91,12 @@ export async function startEarshot(opts: StartOptions): Promise<Earshot> {
   const slaPolicy = slaPolicyFromConfig(config);
 
   const slack = createSlackApp(config, logger);
+  try {
+    await checkBrandVoice({ client: slack.client, config, logger });
+  } catch (err) {
+    if (!opts.database) await database.close();
+    throw err;
+  }
   // The queue's own client: no hidden retries (the queue decides, durably) and 429s surface at once.
   const queueClient = new webApi.WebClient(config.slack.botToken, {
     ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),

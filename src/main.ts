@@ -18,7 +18,14 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.logLevel, secrets: config.secrets });
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
 
-  const earshot = await startEarshot({ config, logger });
+  const earshot = await startEarshot({ config, logger }).catch((err: unknown) => {
+    // A problem found at start-up by asking Slack (e.g. who may speak as the brand).
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(78);
+    }
+    throw err;
+  });
 
   let stopping = false;
   const shutdown = (signal: string) => {

@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
+import { NATIVE_SOURCES, isNativeSource } from '../domain/sources.js';
 import type { IncomingMention } from './mention.js';
 
 /**
@@ -61,7 +62,12 @@ const httpUrl = z
   .nullish();
 
 const mentionSchema = z.object({
-  source: nonEmpty.max(40, 'must be at most 40 characters').regex(/^[a-z0-9_.-]+$/i, 'must be letters, digits, _ . or - (e.g. "facebook")'),
+  source: nonEmpty
+    .max(40, 'must be at most 40 characters')
+    .regex(/^[a-z0-9_.-]+$/i, 'must be letters, digits, _ . or - (e.g. "facebook")')
+    .refine((s) => !isNativeSource(s), {
+      message: `is a source earshot reads itself (${NATIVE_SOURCES.join(', ')}); the webhook may not add mentions under it, since replies to them would go out as the brand. Use another name (e.g. "x-archive")`,
+    }),
   id: z.union([nonEmpty.max(200, 'must be at most 200 characters'), z.number().int().nonnegative().transform(String)]),
   url: httpUrl,
   text: z.string({ message: 'is required (the text of the post)' }).max(40_000, 'must be at most 40000 characters'),

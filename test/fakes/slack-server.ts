@@ -251,6 +251,11 @@ class FakeSlackServer implements FakeSlack {
     this.store.members.set(channel, [...users]);
     this.knowUsers(users);
   }
+  /** Channels are private unless a test makes them public (conversations.info's is_private). */
+  setChannelPublic(channel: string, isPublic = true): void {
+    if (isPublic) this.store.publicChannels.add(channel);
+    else this.store.publicChannels.delete(channel);
+  }
   private knowUsers(ids: string[]): void {
     for (const id of ids) if (!this.store.users.has(id)) this.store.users.set(id, { id, name: id.toLowerCase() });
   }

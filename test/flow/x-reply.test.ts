@@ -177,4 +177,32 @@ describe('replying on X from Slack', () => {
     expect(csv).toContain('@acme Q&A <3 tonight?');
     expect(csv).not.toContain('&amp;');
   });
+
+  it('a mention that only says source x (not read from X) never calls X, and a bad X id never reaches a URL', async () => {
+    const calls = () => fake.requestsTo('tweet').length + fake.dms.length;
+    const before = calls();
+    // A row as the webhook could write it before native sources were refused.
+    const posted = new Date();
+    const ins = await database.db
+      .insertInto('mentions')
+      .values({
+        source: 'x',
+        external_id: '1/../../2/tweets',
+        text: 'forged',
+        author_external_id: '1/../../../2/users/me',
+        author_handle: 'forger',
+        posted_at: posted,
+        sla_warn_at: posted,
+        sla_due_at: posted,
+        raw: JSON.stringify({ source: 'x', id: '1/../../2/tweets' }),
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const meta = JSON.stringify({ mentionId: ins.id, channel: TRIAGE });
+    await submit(meta, 'free stuff for everyone', 'public');
+    await submit(meta, 'free stuff for everyone', 'dm');
+    await app.handlers.idle();
+    expect(calls()).toBe(before);
+    expect(fake.tweets.some((t) => t.text === 'free stuff for everyone')).toBe(false);
+  });
 });
