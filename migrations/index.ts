@@ -3,6 +3,7 @@ import * as m0001 from './0001_initial.js';
 import * as m0003 from './0003_sla.js';
 import * as m0004 from './0004_stats.js';
 import * as m0005 from './0005_author_lookup.js';
+import * as m0007 from './0007_access.js';
 
 /**
  * Every migration, imported statically so the same list works under tsx, vitest and the compiled
@@ -14,6 +15,7 @@ export const migrations: Record<string, Migration> = {
   '0003_sla': m0003,
   '0004_stats': m0004,
   '0005_author_lookup': m0005,
+  '0007_access': m0007,
 };
 
 export const migrationProvider: MigrationProvider = {

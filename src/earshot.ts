@@ -3,6 +3,7 @@ import { webApi } from '@slack/bolt';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { migrateToLatest, openDatabase, type Database } from './db/database.js';
+import { pruneSentJobs } from './db/slack-jobs-prune.js';
 import { queueDepth } from './db/slack-jobs.js';
 import { reminderAudienceFromConfig, reminderSettingsFromConfig, slaPolicyFromConfig } from './sla-policy.js';
 import type { SlaPolicy } from './domain/sla.js';
@@ -47,6 +48,8 @@ export interface StartOptions {
   x?: XTuning;
   /** Quiet time before App Home views are refreshed after a change (default 2 s). */
   homeDebounceMs?: number;
+  /** How long one /readyz answer and one /metrics gauge refresh serve every request (default 2 s). */
+  probeCacheMs?: number;
 }
 
 export interface Earshot {
@@ -208,6 +211,7 @@ export async function startEarshot(opts: StartOptions): Promise<Earshot> {
     slackEvents: slack.eventsHandler,
     webhook: config.ingest.webhookSecret ? { secret: config.ingest.webhookSecret, clock, logger, metrics, ingest } : undefined,
     readiness,
+    probeCacheMs: opts.probeCacheMs,
     beforeMetrics: async () => {
       const d = await queueDepth(db);
       metrics.queueDepth.set(d.pending);
@@ -218,7 +222,7 @@ export async function startEarshot(opts: StartOptions): Promise<Earshot> {
   await slack.start();
   if (opts.runQueue !== false) queue.start();
   x.start({ database, ingest });
-  const jobs = opts.runJobs === false ? undefined : startJobs({ config, logger, slaSweep });
+  const jobs = opts.runJobs === false ? undefined : startJobs({ config, logger, slaSweep, pruneSentJobs: () => pruneSentJobs(db, { now: clock.now() }) });
   permissions.warm();
   logger.info({ port, mode: config.slack.mode, channel: config.slack.triageChannel }, 'earshot is listening');
 

@@ -2,6 +2,7 @@ import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
+import { cachedFor } from './probe-cache.js';
 import { sendJson, sendText } from './respond.js';
 import { handleWebhook, type WebhookDeps } from './webhook.js';
 
@@ -20,10 +21,15 @@ export interface HttpDeps {
   readiness: ReadinessCheck[];
   /** Refreshes gauges before /metrics is read. */
   beforeMetrics?: () => Promise<void>;
+  /** How long one /readyz answer and one gauge refresh serve every request (default 2 s). */
+  probeCacheMs?: number;
 }
 
 /** One server on PORT in both Slack modes: Slack events (HTTP mode), the webhook, health, metrics. */
 export function createHttpServer(deps: HttpDeps): Server {
+  const ttl = deps.probeCacheMs ?? 2_000;
+  const ready = cachedFor(ttl, () => readiness(deps.readiness));
+  const gauges = cachedFor(ttl, () => deps.beforeMetrics?.() ?? Promise.resolve());
   const server = createServer((req, res) => {
     const url = (req.url ?? '/').split('?')[0];
     const route = `${req.method} ${url}`;
@@ -42,11 +48,11 @@ export function createHttpServer(deps: HttpDeps): Server {
         case 'GET /healthz':
           return sendJson(res, 200, { status: 'ok' });
         case 'GET /readyz':
-          return void readiness(deps.readiness)
+          return void ready()
             .then((r) => sendJson(res, r.ready ? 200 : 503, r))
             .catch(fail);
         case 'GET /metrics':
-          return void (deps.beforeMetrics?.() ?? Promise.resolve())
+          return void gauges()
             .catch(() => undefined)
             .then(() => deps.metrics.registry.metrics())
             .then((text) => sendText(res, 200, text, deps.metrics.registry.contentType))
