@@ -102,6 +102,10 @@ const envSchema = z.object({
   INGEST_WEBHOOK_SECRET: optionalString.refine((v) => v === undefined || v.length >= 16, {
     message: 'must be at least 16 characters (use a long random string, e.g. `openssl rand -hex 32`)',
   }),
+  // Webhook sources that get their own metric label; any other source is counted as "other".
+  INGEST_SOURCES: optionalString.refine((v) => v === undefined || v.split(',').every((x) => /^[a-z0-9_.-]{1,40}$/i.test(x.trim())), {
+    message: 'must be a comma-separated list of source names (letters, digits, _ . -), e.g. "facebook,instagram"',
+  }),
   X_BEARER_TOKEN: optionalString,
   X_BRAND_USERNAME: optionalString.transform((v) => v?.replace(/^@/, '')),
   X_SEARCH_QUERY: optionalString.refine((v) => v === undefined || v.length <= 512, {
@@ -177,7 +181,11 @@ export interface Config {
   };
   port: number;
   database: { url?: string; dataDir: string };
-  ingest: { webhookSecret?: string };
+  ingest: {
+    webhookSecret?: string;
+    /** Webhook sources counted under their own metric label (INGEST_SOURCES); the native ones always are. */
+    sources: string[];
+  };
   x: {
     bearerToken?: string;
     brandUsername?: string;
@@ -317,7 +325,10 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     },
     port: e.PORT,
     database: { url: e.DATABASE_URL, dataDir: e.DATA_DIR ?? './data' },
-    ingest: { webhookSecret: e.INGEST_WEBHOOK_SECRET },
+    ingest: {
+      webhookSecret: e.INGEST_WEBHOOK_SECRET,
+      sources: (e.INGEST_SOURCES ?? '').split(',').map((x) => x.trim().toLowerCase()).filter(Boolean),
+    },
     x: {
       bearerToken: e.X_BEARER_TOKEN,
       brandUsername: e.X_BRAND_USERNAME,

@@ -7,6 +7,7 @@ import { pruneSentJobs } from './db/slack-jobs-prune.js';
 import { queueDepth } from './db/slack-jobs.js';
 import { reminderAudienceFromConfig, reminderSettingsFromConfig, slaPolicyFromConfig } from './sla-policy.js';
 import type { SlaPolicy } from './domain/sla.js';
+import { sourceLabel } from './domain/sources.js';
 import { slackCheck } from './http/readiness.js';
 import { createHttpServer, listen, type ReadinessCheck } from './http/server.js';
 import { closeHttpServer } from './http/shutdown.js';
@@ -184,7 +185,8 @@ export async function startEarshot(opts: StartOptions): Promise<Earshot> {
   };
   const ingest = async (mentions: IncomingMention[]) => {
     const r = await ingestMentions({ db, triageChannel: config.slack.triageChannel, slaPolicy, priorityRules: config.priority, onStored }, mentions);
-    for (const [source, c] of Object.entries(r.bySource)) {
+    for (const [name, c] of Object.entries(r.bySource)) {
+      const source = sourceLabel(name, config.ingest.sources);
       if (c.accepted) metrics.mentionsIngested.inc({ source }, c.accepted);
       if (c.duplicates) metrics.mentionsDuplicate.inc({ source }, c.duplicates);
     }

@@ -5,7 +5,7 @@ import { addEvent, applyTransition, getMention, latestEvent } from '../db/mentio
 import type { MentionRow, MentionUpdate } from '../db/schema.js';
 import { enqueueCardUpdate, enqueueJob, JOB_PRIORITY } from '../db/slack-jobs.js';
 import { nextStatus, type Action, type CloseKind } from '../domain/lifecycle.js';
-import { ago, escapeAndTruncate, quote, safeLink } from '../domain/mrkdwn.js';
+import { ago, displayHandle, escapeAndTruncate, quote, safeLink } from '../domain/mrkdwn.js';
 import { EarshotError } from '../errors.js';
 import { threadLine } from '../slack/blocks/thread-lines.js';
 
@@ -112,7 +112,7 @@ export class Triage {
         threadLine(':arrow_double_up:', `<@${userId}> escalated this (${input.severity} severity, ${categoryLabel(input.category)}): ${escapeAndTruncate(input.reason, 500)}`, now),
       alsoQueue: async (trx, m) => {
         const ping = leadsGroup ? `<!subteam^${leadsGroup}> ` : '';
-        const text = `${ping}:arrow_double_up: *Escalation* (${input.severity} severity, ${categoryLabel(input.category)}) by <@${userId}> on a mention from @${escapeAndTruncate(m.author_handle, 100)}`;
+        const text = `${ping}:arrow_double_up: *Escalation* (${input.severity} severity, ${categoryLabel(input.category)}) by <@${userId}> on a mention from @${escapeAndTruncate(displayHandle(m.author_handle), 100)}`;
         await enqueueJob(trx, {
           kind: 'post_message',
           channel: escalationChannel,
