@@ -81,10 +81,11 @@ export function displayName(name: string): string {
 }
 
 /**
- * A handle as shown in Slack: letters, digits and `_ . - @` only (what X, Bluesky, Mastodon and
- * the usual networks allow), so a reminder line cannot be spoofed visually.
+ * A handle as shown in Slack: visible letters, digits, punctuation and symbols only. No spaces (a
+ * handle cannot read as "acme replied"), no combining marks, no mrkdwn emphasis (`*`, `~`, backtick),
+ * so a reminder line cannot be spoofed visually. `<`, `>` and `&` stay: escaping makes them inert.
  */
 export function displayHandle(handle: string): string {
-  const kept = handle.replace(INVISIBLE, '').replace(/[^\p{L}\p{N}_.@-]/gu, '');
+  const kept = handle.replace(INVISIBLE, '').replace(/[^\p{L}\p{N}\p{P}\p{S}]|[*~`]/gu, '');
   return kept.length > 0 ? kept : 'unknown';
 }

@@ -43,10 +43,12 @@ describe('names and handles shown in Slack', () => {
     expect(displayName('José 李')).toBe('José 李');
   });
 
-  it('limits handles to letters, digits and _ . - @, so "acme" cannot be faked', () => {
+  it('limits handles to visible characters without spaces, marks or emphasis, so "acme" cannot be faked', () => {
     expect(displayHandle('acme\u202egnp.exe')).toBe('acmegnp.exe');
     expect(displayHandle('ac\u200bme')).toBe('acme');
-    expect(displayHandle('dana <@U1> *bold*')).toBe('dana@U1bold');
+    expect(displayHandle('dana <@U1> *bold*')).toBe('dana<@U1>bold');
+    expect(displayHandle('acme replied')).toBe('acmereplied');
+    expect(displayHandle('a\u0301cme')).toBe('acme');
     expect(displayHandle('jo.bsky.social')).toBe('jo.bsky.social');
     expect(displayHandle('user@mastodon.social')).toBe('user@mastodon.social');
     expect(displayHandle('\u202e\u200b')).toBe('unknown');
