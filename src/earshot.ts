@@ -49,8 +49,10 @@ export interface StartOptions {
   x?: XTuning;
   /** Quiet time before App Home views are refreshed after a change (default 2 s). */
   homeDebounceMs?: number;
-  /** How long one /readyz answer and one /metrics gauge refresh serve every request (default 2 s). */
+  /** How long one /metrics gauge refresh serves every request (default 2 s). */
   probeCacheMs?: number;
+  /** How long one /readyz answer serves every request (default 500 ms; failures never). */
+  readyCacheMs?: number;
 }
 
 export interface Earshot {
@@ -214,6 +216,7 @@ export async function startEarshot(opts: StartOptions): Promise<Earshot> {
     webhook: config.ingest.webhookSecret ? { secret: config.ingest.webhookSecret, clock, logger, metrics, ingest } : undefined,
     readiness,
     probeCacheMs: opts.probeCacheMs,
+    readyCacheMs: opts.readyCacheMs,
     beforeMetrics: async () => {
       const d = await queueDepth(db);
       metrics.queueDepth.set(d.pending);

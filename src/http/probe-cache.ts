@@ -4,7 +4,7 @@
  * request for `ttlMs`, and requests arriving while it is being computed share that computation.
  * A failed computation is not kept past its own flight: the next request tries again.
  */
-export function cachedFor<T>(ttlMs: number, load: () => Promise<T>): () => Promise<T> {
+export function cachedFor<T>(ttlMs: number, load: () => Promise<T>, keep: (result: T) => boolean = () => true): () => Promise<T> {
   let value: { at: number; result: T } | undefined;
   let flight: Promise<T> | undefined;
   return () => {
@@ -13,7 +13,7 @@ export function cachedFor<T>(ttlMs: number, load: () => Promise<T>): () => Promi
     const started = Date.now();
     flight = load().then(
       (result) => {
-        if (ttlMs > 0) value = { at: started, result };
+        if (ttlMs > 0 && keep(result)) value = { at: started, result };
         flight = undefined;
         return result;
       },

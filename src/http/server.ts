@@ -21,15 +21,20 @@ export interface HttpDeps {
   readiness: ReadinessCheck[];
   /** Refreshes gauges before /metrics is read. */
   beforeMetrics?: () => Promise<void>;
-  /** How long one /readyz answer and one gauge refresh serve every request (default 2 s). */
+  /** How long one gauge refresh serves every /metrics request (default 2 s). */
   probeCacheMs?: number;
+  /**
+   * How long one /readyz answer serves every request (default 500 ms): short, because a load
+   * balancer must see a lost database at its next probe; long enough that a flood costs a couple
+   * of queries a second. Failures are never reused.
+   */
+  readyCacheMs?: number;
 }
 
 /** One server on PORT in both Slack modes: Slack events (HTTP mode), the webhook, health, metrics. */
 export function createHttpServer(deps: HttpDeps): Server {
-  const ttl = deps.probeCacheMs ?? 2_000;
-  const ready = cachedFor(ttl, () => readiness(deps.readiness));
-  const gauges = cachedFor(ttl, () => deps.beforeMetrics?.() ?? Promise.resolve());
+  const ready = cachedFor(deps.readyCacheMs ?? 500, () => readiness(deps.readiness), (r) => r.ready);
+  const gauges = cachedFor(deps.probeCacheMs ?? 2_000, () => deps.beforeMetrics?.() ?? Promise.resolve());
   const server = createServer((req, res) => {
     const url = (req.url ?? '/').split('?')[0];
     const route = `${req.method} ${url}`;
