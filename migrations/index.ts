@@ -4,6 +4,7 @@ import * as m0003 from './0003_sla.js';
 import * as m0004 from './0004_stats.js';
 import * as m0005 from './0005_author_lookup.js';
 import * as m0006 from './0006_outbox.js';
+import * as m0007 from './0007_access.js';
 import * as m0008 from './0008_cases.js';
 
 /**
@@ -21,6 +22,7 @@ export const migrations: Record<string, Migration> = {
   '0004_stats': m0004,
   '0005_author_lookup': m0005,
   '0006_outbox': m0006,
+  '0007_access': m0007,
   '0008_cases': m0008,
 };
 

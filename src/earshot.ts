@@ -3,10 +3,12 @@ import { webApi } from '@slack/bolt';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config/index.js';
 import { migrateToLatest, openDatabase, type Database } from './db/database.js';
+import { pruneSentJobs } from './db/slack-jobs-prune.js';
 import { queueDepth } from './db/slack-jobs.js';
 import { reminderAudienceFromConfig, reminderSettingsFromConfig, slaPolicyFromConfig } from './sla-policy.js';
 import type { SlaPolicy } from './domain/sla.js';
 import { slackCheck, slackSocketCheck } from './http/readiness.js';
+import { sourceLabel } from './domain/sources.js';
 import { createHttpServer, listen, type ReadinessCheck } from './http/server.js';
 import { closeHttpServer } from './http/shutdown.js';
 import { Outbox } from './jobs/outbox/worker.js';
@@ -21,6 +23,7 @@ import { recordedElsewhere, type ReplyOut } from './services/reply-out.js';
 import { Triage } from './services/triage.js';
 import { createSlackApp, type SlackApp } from './slack/app.js';
 import type { SocketTuning } from './slack/socket.js';
+import { checkBrandVoice } from './slack/brand-voice.js';
 import { InFlight, trackListeners } from './slack/in-flight.js';
 import { registerListeners } from './slack/listeners/index.js';
 import { Permissions } from './slack/permissions.js';
@@ -49,6 +52,10 @@ export interface StartOptions {
   socket?: SocketTuning;
   /** Quiet time before App Home views are refreshed after a change (default 2 s). */
   homeDebounceMs?: number;
+  /** How long one /metrics gauge refresh serves every request (default 2 s). */
+  probeCacheMs?: number;
+  /** How long one /readyz answer serves every request (default 500 ms; failures never). */
+  readyCacheMs?: number;
 }
 
 export interface Earshot {
@@ -93,6 +100,12 @@ export async function startEarshot(opts: StartOptions): Promise<Earshot> {
   const slaPolicy = slaPolicyFromConfig(config);
 
   const slack = createSlackApp(config, logger, { tuning: opts.socket, onUnacked: (type) => metrics.slackEnvelopesUnacked.inc({ type }) });
+  try {
+    await checkBrandVoice({ client: slack.client, config, logger });
+  } catch (err) {
+    if (!opts.database) await database.close();
+    throw err;
+  }
   // The queue's own client: no hidden retries (the queue decides, durably) and 429s surface at once.
   const queueClient = new webApi.WebClient(config.slack.botToken, {
     ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
@@ -114,6 +127,13 @@ export async function startEarshot(opts: StartOptions): Promise<Earshot> {
     metrics,
   });
   const wake = () => queue.wake();
+  const permissions = new Permissions({
+    client: slack.client,
+    triageChannel: config.slack.triageChannel,
+    respondersGroup: config.slack.respondersGroup,
+    leadsGroup: config.slack.leadsGroup,
+    logger,
+  });
   const home = new Home({
     db,
     clock,
@@ -123,6 +143,10 @@ export async function startEarshot(opts: StartOptions): Promise<Earshot> {
     timeZone: config.stats.timeZone,
     logger: logger.child({ component: 'home' }),
     debounceMs: opts.homeDebounceMs,
+    audience: {
+      mayView: async (user) => (await permissions.check(user, 'home')).ok,
+      outsider: () => ({ team: permissions.describeTeam(), whoToAsk: permissions.whoToAsk() }),
+    },
   });
   const triage = new Triage({
     db,
@@ -151,13 +175,6 @@ export async function startEarshot(opts: StartOptions): Promise<Earshot> {
       home.changed();
     },
   });
-  const permissions = new Permissions({
-    client: slack.client,
-    triageChannel: config.slack.triageChannel,
-    respondersGroup: config.slack.respondersGroup,
-    leadsGroup: config.slack.leadsGroup,
-    logger,
-  });
   // Registered first so it sees every payload: a shutdown waits for listeners still running after their ack.
   const handlers = new InFlight();
   trackListeners(slack.app, handlers);
@@ -173,7 +190,8 @@ export async function startEarshot(opts: StartOptions): Promise<Earshot> {
   };
   const ingest = async (mentions: IncomingMention[]) => {
     const r = await ingestMentions({ db, triageChannel: config.slack.triageChannel, slaPolicy, priorityRules: config.priority, onStored }, mentions);
-    for (const [source, c] of Object.entries(r.bySource)) {
+    for (const [name, c] of Object.entries(r.bySource)) {
+      const source = sourceLabel(name, config.ingest.sources);
       if (c.accepted) metrics.mentionsIngested.inc({ source }, c.accepted);
       if (c.duplicates) metrics.mentionsDuplicate.inc({ source }, c.duplicates);
     }
@@ -201,6 +219,8 @@ export async function startEarshot(opts: StartOptions): Promise<Earshot> {
     slackEvents: slack.eventsHandler,
     webhook: config.ingest.webhookSecret ? { secret: config.ingest.webhookSecret, clock, logger, metrics, ingest } : undefined,
     readiness,
+    probeCacheMs: opts.probeCacheMs,
+    readyCacheMs: opts.readyCacheMs,
     beforeMetrics: async () => {
       try {
         const d = await queueDepth(db);
@@ -218,7 +238,7 @@ export async function startEarshot(opts: StartOptions): Promise<Earshot> {
   await slack.start();
   if (opts.runQueue !== false) queue.start();
   x.start({ database, ingest });
-  const jobs = opts.runJobs === false ? undefined : startJobs({ config, logger, slaSweep });
+  const jobs = opts.runJobs === false ? undefined : startJobs({ config, logger, slaSweep, pruneSentJobs: () => pruneSentJobs(db, { now: clock.now() }) });
   permissions.warm();
   logger.info({ port, mode: config.slack.mode, channel: config.slack.triageChannel }, 'earshot is listening');
 

@@ -1,4 +1,4 @@
-import { loadConfig } from './config/index.js';
+import { ConfigError, loadConfig } from './config/index.js';
 import { startEarshot } from './earshot.js';
 import { createLogger } from './logger.js';
 
@@ -15,7 +15,14 @@ async function main(): Promise<void> {
     process.exit(70); // EX_SOFTWARE
   });
 
-  const earshot = await startEarshot({ config, logger });
+  const earshot = await startEarshot({ config, logger }).catch((err: unknown) => {
+    // A problem found at start-up by asking Slack (e.g. who may speak as the brand).
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(78);
+    }
+    throw err;
+  });
 
   let stopping = false;
   const shutdown = (signal: string) => {

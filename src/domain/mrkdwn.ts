@@ -69,3 +69,23 @@ export function slackDate(at: Date, format = '{time}'): string {
   const fallback = at.toISOString().slice(11, 16) + ' UTC';
   return `<!date^${unix}^${format}|${fallback}>`;
 }
+
+// Control characters, bidi embeddings/overrides/isolates and marks, zero-width characters and the
+// BOM: invisible in Slack, they can make a name or handle read as something else ("@acme‮gnp").
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/gu;
+
+/** A person's display name as shown in Slack: no invisible or direction-changing characters. */
+export function displayName(name: string): string {
+  return name.replace(INVISIBLE, '').trim();
+}
+
+/**
+ * A handle as shown in Slack: visible letters, digits, punctuation and symbols only. No spaces (a
+ * handle cannot read as "acme replied"), no combining marks, no mrkdwn emphasis (`*`, `~`, backtick),
+ * so a reminder line cannot be spoofed visually. `<`, `>` and `&` stay: escaping makes them inert.
+ */
+export function displayHandle(handle: string): string {
+  const kept = handle.replace(INVISIBLE, '').replace(/[^\p{L}\p{N}\p{P}\p{S}]|[*~`]/gu, '');
+  return kept.length > 0 ? kept : 'unknown';
+}

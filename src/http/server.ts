@@ -2,6 +2,7 @@ import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
+import { cachedFor } from './probe-cache.js';
 import { sendJson, sendText } from './respond.js';
 import { handleWebhook, type WebhookDeps } from './webhook.js';
 
@@ -20,10 +21,20 @@ export interface HttpDeps {
   readiness: ReadinessCheck[];
   /** Refreshes gauges before /metrics is read. */
   beforeMetrics?: () => Promise<void>;
+  /** How long one gauge refresh serves every /metrics request (default 2 s). */
+  probeCacheMs?: number;
+  /**
+   * How long one /readyz answer serves every request (default 500 ms): short, because a load
+   * balancer must see a lost database at its next probe; long enough that a flood costs a couple
+   * of queries a second. Failures are never reused.
+   */
+  readyCacheMs?: number;
 }
 
 /** One server on PORT in both Slack modes: Slack events (HTTP mode), the webhook, health, metrics. */
 export function createHttpServer(deps: HttpDeps): Server {
+  const ready = cachedFor(deps.readyCacheMs ?? 500, () => readiness(deps.readiness), (r) => r.ready);
+  const gauges = cachedFor(deps.probeCacheMs ?? 2_000, () => deps.beforeMetrics?.() ?? Promise.resolve());
   const server = createServer((req, res) => {
     const url = (req.url ?? '/').split('?')[0];
     const route = `${req.method} ${url}`;
@@ -42,11 +53,11 @@ export function createHttpServer(deps: HttpDeps): Server {
         case 'GET /healthz':
           return sendJson(res, 200, { status: 'ok' });
         case 'GET /readyz':
-          return void readiness(deps.readiness)
+          return void ready()
             .then((r) => sendJson(res, r.ready ? 200 : 503, r))
             .catch(fail);
         case 'GET /metrics':
-          return void (deps.beforeMetrics?.() ?? Promise.resolve())
+          return void gauges()
             .catch(() => undefined)
             .then(() => deps.metrics.registry.metrics())
             .then((text) => sendText(res, 200, text, deps.metrics.registry.contentType))

@@ -14,6 +14,8 @@ export interface JobDeps {
   config: Config;
   logger: Logger;
   slaSweep: SlaSweep;
+  /** Deletes sent Slack jobs past their retention (hourly), so the table stays small. */
+  pruneSentJobs?: () => Promise<unknown>;
 }
 
 export interface Jobs {
@@ -28,7 +30,18 @@ export function startJobs(deps: JobDeps): Jobs {
   const idle: Array<() => Promise<void>> = [];
 
   // SLA sweep: warnings, overdue pings, repeats and follow-ups (SLA_SWEEP_CRON, default every minute).
-  tasks.set('sla-sweep', schedule(config.sla.sweepCron, 'sla-sweep', config.sla.timeZone, logger, () => deps.slaSweep.sweepAsLeader()));
+  // After a sweep, at most once an hour, sent Slack jobs past their retention are deleted. Every
+  // replica may do it: deleting rows another replica deleted is a no-op.
+  let prunedAt = 0;
+  const sweepThenPrune = async () => {
+    const r = await deps.slaSweep.sweepAsLeader();
+    if (deps.pruneSentJobs && Date.now() - prunedAt >= 3_600_000) {
+      prunedAt = Date.now();
+      await deps.pruneSentJobs();
+    }
+    return r;
+  };
+  tasks.set('sla-sweep', schedule(config.sla.sweepCron, 'sla-sweep', config.sla.timeZone, logger, sweepThenPrune));
   idle.push(() => deps.slaSweep.idle());
 
   logger.info({ jobs: [...tasks.keys()], slaSweep: config.sla.sweepCron }, 'scheduled jobs started');

@@ -6,7 +6,7 @@ import type { MentionRow } from '../db/schema.js';
 import type { SlaPolicy } from '../domain/sla.js';
 import { startOfDay } from '../domain/stats-window.js';
 import type { Logger } from '../logger.js';
-import { HOME_MINE_MAX, HOME_UNCLAIMED_MAX, homeView, type HomeData } from './blocks/home.js';
+import { HOME_MINE_MAX, HOME_UNCLAIMED_MAX, homeView, outsiderHomeView, type HomeData } from './blocks/home.js';
 import { medianFirstResponseSince, openNowFigures } from '../db/stats.js';
 
 export interface HomeDeps {
@@ -23,6 +23,15 @@ export interface HomeDeps {
   viewerTtlMs?: number;
   /** At most this many views refreshed per change (default 50, most recent viewers first). */
   maxViewers?: number;
+  /**
+   * Who sees the queue: asked before every publish, so someone who left the team stops seeing
+   * customers' posts at the next refresh. Without it everyone does (tests of the view itself).
+   */
+  audience?: {
+    mayView(userId: string): Promise<boolean>;
+    /** What an outsider's tab says: who the team is and who to ask. */
+    outsider(): { team: string; whoToAsk: string };
+  };
 }
 
 /** views.publish is a tier-4 method (about 100 calls a minute): refreshes are paced below that. */
@@ -49,7 +58,8 @@ export class Home {
   }
 
   async publish(userId: string): Promise<void> {
-    const view = homeView(await this.load(userId));
+    const { audience } = this.deps;
+    const view = audience && !(await audience.mayView(userId)) ? outsiderHomeView(audience.outsider()) : homeView(await this.load(userId));
     await this.deps.client.views.publish({ user_id: userId, view });
   }
 

@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
+import { NATIVE_SOURCES, isNativeSource } from '../domain/sources.js';
 import type { IncomingMention } from '../domain/mention.js';
 
 /**
@@ -68,7 +69,12 @@ const externalId = z.union([nonEmpty.max(200, 'must be at most 200 characters'),
 export const OUTBOUND_NEEDS_REPLY_TO = 'an outbound post must say which post it answers (in_reply_to)';
 
 const mentionSchema = z.object({
-  source: nonEmpty.max(40, 'must be at most 40 characters').regex(/^[a-z0-9_.-]+$/i, 'must be letters, digits, _ . or - (e.g. "facebook")'),
+  source: nonEmpty
+    .max(40, 'must be at most 40 characters')
+    .regex(/^[a-z0-9_.-]+$/i, 'must be letters, digits, _ . or - (e.g. "facebook")')
+    .refine((s) => !isNativeSource(s), {
+      message: `is a source earshot reads itself (${NATIVE_SOURCES.join(', ')}); the webhook may not add mentions under it, since replies to them would go out as the brand. Use another name (e.g. "x-archive")`,
+    }),
   id: z.union([nonEmpty.max(200, 'must be at most 200 characters'), z.number().int().nonnegative().transform(String)]),
   url: httpUrl,
   text: z.string({ message: 'is required (the text of the post)' }).max(40_000, 'must be at most 40000 characters'),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ago, escapeAndTruncate, escapeMrkdwn, formatCount, safeLink } from '../../src/domain/mrkdwn.js';
+import { ago, displayHandle, displayName, escapeAndTruncate, escapeMrkdwn, formatCount, safeLink } from '../../src/domain/mrkdwn.js';
+import { authorLine } from '../../src/slack/blocks/mention-card.js';
 
 describe('mrkdwn escaping', () => {
   it('makes mentions, broadcasts and disguised links inert', () => {
@@ -32,5 +33,29 @@ describe('mrkdwn escaping', () => {
     const now = new Date('2026-11-24T12:00:00Z');
     expect(ago(new Date('2026-11-24T11:58:00Z'), now)).toBe('2 min ago');
     expect(ago(new Date('2026-11-24T11:59:40Z'), now)).toBe('just now');
+  });
+});
+
+describe('names and handles shown in Slack', () => {
+  it('strips control, bidi-override and zero-width characters from names', () => {
+    expect(displayName('Dana\u202e kcuf\u202c')).toBe('Dana kcuf');
+    expect(displayName('Jo\u200bhn\u0007 \ufeffSmith\u2066')).toBe('John Smith');
+    expect(displayName('José 李')).toBe('José 李');
+  });
+
+  it('limits handles to visible characters without spaces, marks or emphasis, so "acme" cannot be faked', () => {
+    expect(displayHandle('acme\u202egnp.exe')).toBe('acmegnp.exe');
+    expect(displayHandle('ac\u200bme')).toBe('acme');
+    expect(displayHandle('dana <@U1> *bold*')).toBe('dana<@U1>bold');
+    expect(displayHandle('acme replied')).toBe('acmereplied');
+    expect(displayHandle('a\u0301cme')).toBe('acme');
+    expect(displayHandle('jo.bsky.social')).toBe('jo.bsky.social');
+    expect(displayHandle('user@mastodon.social')).toBe('user@mastodon.social');
+    expect(displayHandle('\u202e\u200b')).toBe('unknown');
+  });
+
+  it('a card and a reminder line show the cleaned handle', () => {
+    const m = { author_name: 'Evil\u202eName', author_handle: 'ac\u200bme\u202e', author_followers: null };
+    expect(authorLine(m)).toBe('*EvilName* (@acme)');
   });
 });

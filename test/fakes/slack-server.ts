@@ -256,11 +256,22 @@ class FakeSlackServer implements FakeSlack {
 
   // ---------------------------------------------------------------- control
 
+  /** Members of a group or channel are people of the workspace: unknown ids become full members. */
   setUsergroup(id: string, users: string[]): void {
     this.store.usergroups.set(id, [...users]);
+    this.knowUsers(users);
   }
   setChannelMembers(channel: string, users: string[]): void {
     this.store.members.set(channel, [...users]);
+    this.knowUsers(users);
+  }
+  /** Channels are private unless a test makes them public (conversations.info's is_private). */
+  setChannelPublic(channel: string, isPublic = true): void {
+    if (isPublic) this.store.publicChannels.add(channel);
+    else this.store.publicChannels.delete(channel);
+  }
+  private knowUsers(ids: string[]): void {
+    for (const id of ids) if (!this.store.users.has(id)) this.store.users.set(id, { id, name: id.toLowerCase() });
   }
   addUser(user: FakeUser): void {
     this.store.users.set(user.id, { ...user });

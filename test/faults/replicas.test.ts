@@ -45,6 +45,8 @@ const bots: BotProcess[] = [];
 beforeAll(async () => {
   if (!usingServer) return;
   [slack, x, tdb] = await Promise.all([startFakeSlack(), startFakeX(), createTestDatabase()]);
+  // The people who click are the team: the triage channel's members.
+  slack.setChannelMembers(TRIAGE, ['UREP0', 'UREP1', 'UREP2']);
   const env = botEnv({ slack, x, db: tdb, extra: { SLA_SWEEP_CRON: '*/2 * * * * *', SLACK_POSTS_PER_SECOND: '40' } });
   // One at a time: the first applies the migrations, the others find them applied.
   for (let i = 0; i < REPLICAS; i++) bots.push(await startFaultBot({ name: `replica-${i}`, file: `replica-${i}`, env }));

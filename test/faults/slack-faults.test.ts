@@ -40,6 +40,8 @@ const bots: BotProcess[] = [];
 
 beforeAll(async () => {
   [slack, tdb] = await Promise.all([startFakeSlack(), createTestDatabase()]);
+  // The people who click are the team: the triage channel's members.
+  slack.setChannelMembers(TRIAGE, ['UWARM', ...Array.from({ length: 200 }, (_, i) => `UCLAIM${i}`)]);
 });
 
 afterAll(async () => {

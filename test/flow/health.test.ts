@@ -17,7 +17,7 @@ let app: TestApp;
 beforeAll(async () => {
   [slack, fakeX, tdb] = await Promise.all([startFakeSlack(), startFakeX(), createTestDatabase()]);
   database = await tdb.open();
-  app = await startTestApp({ slack, database });
+  app = await startTestApp({ slack, database, env: { INGEST_SOURCES: 'instagram, Facebook' } });
   slack.setChannelMembers(TRIAGE, ['UALICE', 'UBOB']);
 });
 
@@ -268,5 +268,18 @@ describe('/metrics', () => {
     const after = await metrics();
     expect(sample(after, 'earshot_card_queue_depth')).toBe(pending);
     expect((sample(after, 'earshot_slack_errors_total', { error: 'not_in_channel' }) ?? 0) - (sample(before, 'earshot_slack_errors_total', { error: 'not_in_channel' }) ?? 0)).toBe(2);
+  });
+});
+
+// Last: the mentions it sends would otherwise show in the other tests' deltas.
+describe('/metrics labels', () => {
+  it('labels webhook sources by name only when INGEST_SOURCES lists them; any other source is "other"', async () => {
+    const base = await metrics(app.url);
+    const n = (text: string, source: string) => sample(text, 'earshot_mentions_ingested_total', { source }) ?? 0;
+    for (const source of ['facebook', 'made-up-1', 'made-up-2']) expect((await app.webhook(sampleMention({ source }))).status).toBe(202);
+    const after = await metrics(app.url);
+    expect(n(after, 'facebook') - n(base, 'facebook')).toBe(1);
+    expect(n(after, 'other') - n(base, 'other')).toBe(2);
+    expect(after).not.toContain('made-up-1');
   });
 });

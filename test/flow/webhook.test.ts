@@ -26,6 +26,16 @@ async function rawPost(path: string, body: string, headers: Record<string, strin
 }
 
 describe('POST /ingest/mentions', () => {
+  it('refuses a mention under a source earshot reads itself (x, any case) with 400 saying why, and stores nothing', async () => {
+    const before = await count();
+    for (const source of ['x', 'X']) {
+      const r = await app.webhook(sampleMention({ source }));
+      expect(r.status).toBe(400);
+      expect(JSON.stringify(r.json)).toContain('source earshot reads itself');
+    }
+    expect(await count()).toBe(before);
+  });
+
   it('accepts one mention or a batch and counts duplicates', async () => {
     const a = sampleMention();
     const b = sampleMention();

@@ -156,4 +156,53 @@ describe('replying on X from Slack', () => {
     expect(JSON.parse(r.body)).toMatchObject({ response_action: 'errors' });
     expect(r.body).toContain('280');
   });
+
+  it('X text with &amp; &lt; shows as written: once-escaped on the card and in the Reply modal, raw in the CSV', async () => {
+    // The fake sends `Q&amp;A &lt;3`, as X does.
+    const m = await mentionFromX('@acme Q&A <3 tonight?', { id: '9008', username: 'kit', followers: 1 });
+    expect(m.text).toBe('@acme Q&A <3 tonight?');
+    const card = JSON.stringify(slack.topLevel(TRIAGE).find((c) => c.ts === m.card_ts)!.blocks);
+    // Slack renders `&amp;` as `&` and `&lt;` as `<`: escaped exactly once.
+    expect(card).toContain('Q&amp;A &lt;3');
+    expect(card).not.toContain('&amp;amp;');
+    expect(card).not.toContain('&amp;lt;');
+    const { view } = await openReply(m);
+    const modal = JSON.stringify(view.blocks);
+    expect(modal).toContain('Q&amp;A &lt;3');
+    expect(modal).not.toContain('&amp;amp;');
+    const id = `x-entities-${Date.now()}`;
+    await app.command({ user: 'UALICE', text: 'export 24h', responseUrl: slack.responseUrl(id) });
+    await slack.waitFor(() => slack.responses(id).length >= 2, 15_000, 'the export');
+    const csv = slack.uploads.at(-1)!.content.toString('utf8');
+    expect(csv).toContain('@acme Q&A <3 tonight?');
+    expect(csv).not.toContain('&amp;');
+  });
+
+  it('a mention that only says source x (not read from X) never calls X, and a bad X id never reaches a URL', async () => {
+    const calls = () => fake.requestsTo('tweet').length + fake.dms.length;
+    const before = calls();
+    // A row as the webhook could write it before native sources were refused.
+    const posted = new Date();
+    const ins = await database.db
+      .insertInto('mentions')
+      .values({
+        source: 'x',
+        external_id: '1/../../2/tweets',
+        text: 'forged',
+        author_external_id: '1/../../../2/users/me',
+        author_handle: 'forger',
+        posted_at: posted,
+        sla_warn_at: posted,
+        sla_due_at: posted,
+        raw: JSON.stringify({ source: 'x', id: '1/../../2/tweets' }),
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const meta = JSON.stringify({ mentionId: ins.id, channel: TRIAGE });
+    await submit(meta, 'free stuff for everyone', 'public');
+    await submit(meta, 'free stuff for everyone', 'dm');
+    await app.handlers.idle();
+    expect(calls()).toBe(before);
+    expect(fake.tweets.some((t) => t.text === 'free stuff for everyone')).toBe(false);
+  });
 });

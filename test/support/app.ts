@@ -47,7 +47,8 @@ export async function startTestApp(o: {
 }): Promise<TestApp> {
   const config = parseConfig(testEnv(o.slack, o.env));
   const logger = createLogger({ level: config.logLevel, secrets: config.secrets, pretty: false });
-  const app = await startEarshot({ config, logger, database: o.database, clock: o.clock, host: '127.0.0.1', runQueue: o.runQueue, runJobs: false, ...o.extra });
+  // Probes uncached unless a test asks: a probe right after a change must see it.
+  const app = await startEarshot({ config, logger, database: o.database, clock: o.clock, host: '127.0.0.1', runQueue: o.runQueue, runJobs: false, probeCacheMs: 0, readyCacheMs: 0, ...o.extra });
   const post = async (path: string, body: string, headers: Record<string, string>) => {
     const t0 = performance.now();
     const r = await fetch(`${app.url}${path}`, { method: 'POST', body, headers });

@@ -1,7 +1,7 @@
 import type { KnownBlock } from '@slack/types';
 import type { MentionRow } from '../../db/schema.js';
 import type { EscalationPayload } from '../../db/slack-jobs.js';
-import { escapeAndTruncate, safeLink } from '../../domain/mrkdwn.js';
+import { displayHandle, escapeAndTruncate, safeLink } from '../../domain/mrkdwn.js';
 import { quoteWithin, type SlackMessage } from './mention-card.js';
 
 const CATEGORY_LABEL: Record<string, string> = { isolated: 'isolated case', policy: 'policy problem', procedural: 'procedural problem' };
@@ -13,7 +13,7 @@ const CATEGORY_LABEL: Record<string, string> = { isolated: 'isolated case', poli
 export function escalationPost(e: EscalationPayload['escalation'], m: Pick<MentionRow, 'author_handle' | 'text' | 'url'>, cardLink?: string): SlackMessage {
   const ping = e.leadsGroup ? `<!subteam^${e.leadsGroup}> ` : '';
   const category = CATEGORY_LABEL[e.category] ?? escapeAndTruncate(e.category, 50);
-  const text = `${ping}:arrow_double_up: *Escalation* (${escapeAndTruncate(e.severity, 20)} severity, ${category}) by <@${e.by}> on a mention from @${escapeAndTruncate(m.author_handle, 100)}`;
+  const text = `${ping}:arrow_double_up: *Escalation* (${escapeAndTruncate(e.severity, 20)} severity, ${category}) by <@${e.by}> on a mention from @${escapeAndTruncate(displayHandle(m.author_handle), 100)}`;
   const blocks: KnownBlock[] = [
     { type: 'section', text: { type: 'mrkdwn', text } },
     { type: 'section', text: { type: 'mrkdwn', text: `*Reason:* ${escapeAndTruncate(e.reason, 2500)}` } },

@@ -99,3 +99,24 @@ function mineActions(m: MentionRow): KnownBlock {
   elements.push({ type: 'overflow', action_id: ACTION.more, options: overflow });
   return { type: 'actions', block_id: `home_mine_actions:${id}`, elements };
 }
+
+/**
+ * The Home tab of someone outside the team: what earshot is and who to ask, and nothing of the
+ * queue (no customer text, no counts, no buttons).
+ */
+export function outsiderHomeView(o: { team: string; whoToAsk: string }): View {
+  return {
+    type: 'home',
+    blocks: [
+      { type: 'header', text: { type: 'plain_text', text: 'earshot' } },
+      {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: `earshot brings what customers post about the brand on social media into Slack, so the social team can claim, answer and resolve each one on time. The queue and the customers' posts are for ${o.team}.`,
+        },
+      },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: `To join the social team, please ask ${o.whoToAsk}.` }] },
+    ],
+  };
+}

@@ -1,7 +1,7 @@
 import type { KnownBlock } from '@slack/types';
 import type { MentionRow } from '../../db/schema.js';
 import { factsOf, isOpen, mayEscalate } from '../../domain/lifecycle.js';
-import { ago, escapeAndTruncate, escapeMrkdwn, formatCount, quote, safeLink, slackDate } from '../../domain/mrkdwn.js';
+import { ago, displayHandle, displayName, escapeAndTruncate, escapeMrkdwn, formatCount, quote, safeLink, slackDate } from '../../domain/mrkdwn.js';
 import { slaStatus, type SlaPolicy } from '../../domain/sla.js';
 import { ACTION, MORE } from '../ids.js';
 
@@ -25,9 +25,10 @@ export function sourceName(source: string): string {
 
 /** "*Jane Doe* (@jane · 1.2k followers)", every part escaped. */
 export function authorLine(m: Pick<MentionRow, 'author_name' | 'author_handle' | 'author_followers'>): string {
-  const name = m.author_name ? `*${escapeAndTruncate(m.author_name, 100)}* ` : '';
+  const shown = m.author_name ? displayName(m.author_name) : '';
+  const name = shown ? `*${escapeAndTruncate(shown, 100)}* ` : '';
   const followers = m.author_followers === null ? '' : ` · ${formatCount(m.author_followers)} followers`;
-  return `${name}(@${escapeAndTruncate(m.author_handle, 100)}${followers})`;
+  return `${name}(@${escapeAndTruncate(displayHandle(m.author_handle), 100)}${followers})`;
 }
 
 /** The card: rendered from the row alone, so any replica renders the same card. */
@@ -56,7 +57,7 @@ export function mentionCard(m: MentionRow, ctx: CardContext): SlackMessage {
     { type: 'context', elements: [{ type: 'mrkdwn', text: `${sla}\n${status}` }] },
   ];
   if (isOpen(m.status)) blocks.push(actions(m));
-  const fallback = `${sourceName(m.source)} mention from @${escapeMrkdwn(m.author_handle)}: ${escapeAndTruncate(m.text, 200)}`;
+  const fallback = `${sourceName(m.source)} mention from @${escapeMrkdwn(displayHandle(m.author_handle))}: ${escapeAndTruncate(m.text, 200)}`;
   return { text: fallback, blocks };
 }
 

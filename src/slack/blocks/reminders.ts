@@ -1,6 +1,6 @@
 import type { MentionRow } from '../../db/schema.js';
 import type { DueReminder, ReminderAudience } from '../../domain/reminders.js';
-import { ago, escapeAndTruncate, escapeMrkdwn, slackDate } from '../../domain/mrkdwn.js';
+import { ago, displayHandle, escapeAndTruncate, escapeMrkdwn, slackDate } from '../../domain/mrkdwn.js';
 import { formatMinutes } from '../../domain/sla.js';
 import { sourceName } from './mention-card.js';
 
@@ -25,7 +25,7 @@ export interface ReminderContext {
  * Customer-supplied text (the handle) is escaped; the top-level text is the whole message.
  */
 export function reminderMessage(reminder: DueReminder, m: ReminderMention, ctx: ReminderContext): { text: string } {
-  const who = `@${escapeAndTruncate(m.author_handle, 100)} on ${escapeMrkdwn(sourceName(m.source))}`;
+  const who = `@${escapeAndTruncate(displayHandle(m.author_handle), 100)} on ${escapeMrkdwn(sourceName(m.source))}`;
   const due = slackDate(ctx.dueAt);
   const waited = formatMinutes(minutesBetween(m.posted_at, ctx.now));
   switch (reminder.kind) {

@@ -127,7 +127,8 @@ export async function sendDirectMessage(
   participantId: string,
   text: string,
 ): Promise<{ dmConversationId: string; dmEventId: string }> {
-  const res = (await client.v2.sendDmToParticipant(participantId, { text })) as unknown as {
+    // The library puts the id into the URL path as it is; never let it change the path.
+  const res = (await client.v2.sendDmToParticipant(encodeURIComponent(participantId), { text })) as unknown as {
     data?: { dm_conversation_id: string; dm_event_id: string };
     dm_conversation_id?: string;
     dm_event_id?: string;

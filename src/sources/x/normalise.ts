@@ -89,6 +89,17 @@ export function repliedTo(tweet: TweetV2): string | null {
   return (tweet.referenced_tweets ?? []).find((r) => r.type === 'replied_to')?.id ?? null;
 }
 
+const X_ENTITIES: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;': '>' };
+
+/**
+ * X sends post text with `&`, `<` and `>` already HTML-encoded. Decoded once here, in one pass
+ * (so a customer's literal `&lt;`, sent as `&amp;lt;`, stays `&lt;`): earshot stores what the
+ * customer wrote and escapes once where it reaches Slack.
+ */
+export function decodeXText(text: string): string {
+  return text.replace(/&(?:amp|lt|gt);/g, (e) => X_ENTITIES[e]!);
+}
+
 export function isRetweet(tweet: TweetV2): boolean {
   return (tweet.referenced_tweets ?? []).some((r) => r.type === 'retweeted');
 }
@@ -98,7 +109,7 @@ export function skipReason(tweet: TweetV2, author: UserV2 | undefined, f: XFilte
   if (tweet.author_id === f.brandId || author?.username.toLowerCase() === f.brandUsername.toLowerCase()) return 'own_post';
   if (!f.includeRetweets && isRetweet(tweet)) return 'retweet';
   if (author && f.mutedHandles.has(author.username.toLowerCase())) return 'muted_handle';
-  if (f.mutedWord(tweet.text) !== undefined) return 'muted_word';
+  if (f.mutedWord(decodeXText(tweet.text)) !== undefined) return 'muted_word';
   return null;
 }
 
@@ -109,7 +120,7 @@ export function toMention(tweet: TweetV2, author: UserV2 | undefined): IncomingM
     source: X_SOURCE,
     externalId: tweet.id,
     url: postUrl(author?.username, tweet.id),
-    text: tweet.text,
+    text: decodeXText(tweet.text),
     author: {
       id: tweet.author_id ?? author?.id ?? null,
       // Without the expansion X gives no handle; the numeric id still identifies the author.

@@ -25,6 +25,19 @@ export interface XReplySenderDeps {
   gate?: RateGate;
 }
 
+/** X ids are decimal snowflakes; anything else never reaches an X URL or body. */
+const X_ID = /^\d{1,20}$/;
+
+/**
+ * Only posts earshot read from X itself: the stored raw post is X's, with the same id. A row
+ * that merely says `source: x` (written before the webhook refused native sources) is not.
+ */
+export function readFromX(m: MentionRow): boolean {
+  if (m.source !== X_SOURCE) return false;
+  const raw = m.raw as { tweet?: { id?: unknown } } | null;
+  return typeof raw?.tweet?.id === 'string' && raw.tweet.id === m.external_id;
+}
+
 export function xReplySender(deps: XReplySenderDeps): ReplyOut {
   const brand = deps.brandUsername ? `@${deps.brandUsername}` : 'the brand account';
   const count = (endpoint: 'tweet' | 'dm', status: string) => deps.metrics?.xRequests.inc({ endpoint, status });
@@ -43,7 +56,7 @@ export function xReplySender(deps: XReplySenderDeps): ReplyOut {
 
   return {
     destination: 'x',
-    handles: (m) => m.source === X_SOURCE,
+    handles: readFromX,
     describe: (m) =>
       `Sent on X as ${brand} when you submit: a public reply goes under @${m.author_handle}'s post (280 characters at most), a direct message goes to @${m.author_handle}. The card links to it.`,
     async send(m, reply) {
@@ -53,7 +66,9 @@ export function xReplySender(deps: XReplySenderDeps): ReplyOut {
         const at = `${wait.toISOString().slice(11, 16)} UTC`;
         return { ok: false, reason: `X's rate limit for ${reply.mode === 'public' ? 'posting replies' : 'direct messages'} is used up until ${at}; nothing was sent`, retryable: true };
       }
+      if (!readFromX(m)) return { ok: false, reason: 'earshot did not read this post from X, so it does not reply to it on X', retryable: false };
       if (reply.mode === 'public') {
+        if (!X_ID.test(m.external_id)) return { ok: false, reason: `the post id ${JSON.stringify(m.external_id)} is not an X id; nothing was sent`, retryable: false };
         try {
           const res = await deps.client.v2.reply(reply.text, m.external_id);
           count('tweet', '201');
@@ -65,6 +80,9 @@ export function xReplySender(deps: XReplySenderDeps): ReplyOut {
       }
       if (!m.author_external_id) {
         return { ok: false, reason: `earshot does not know @${m.author_handle}'s X user id, so it cannot send a direct message; reply publicly instead`, retryable: false };
+      }
+      if (!X_ID.test(m.author_external_id)) {
+        return { ok: false, reason: `@${m.author_handle}'s user id is not an X id; nothing was sent`, retryable: false };
       }
       try {
         const dm = await sendDirectMessage(deps.client, m.author_external_id, reply.text);

@@ -62,6 +62,8 @@ export interface FakeSlack {
   setUsergroup(id: string, users: string[]): void;
   /** Declares a channel's members: conversations.members answers them, chat.postEphemeral checks them. */
   setChannelMembers(channel: string, users: string[]): void;
+  /** conversations.info answers `is_private: false` for this channel (every other one is private). */
+  setChannelPublic(channel: string, isPublic?: boolean): void;
   addUser(user: FakeUser): void;
   /** Seeds a message written by someone else (a human), e.g. one the bot will reply to in thread. */
   addMessage(message: { channel: string; user: string; text?: string; ts?: string; thread_ts?: string; blocks?: unknown[] }): FakeMessage;

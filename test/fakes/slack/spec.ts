@@ -24,6 +24,7 @@ const BUILTIN_REQUIRED: Record<string, string[]> = {
   'conversations.history': [],
   'conversations.replies': [],
   'conversations.members': [],
+  'conversations.info': [],
   'conversations.open': [],
   'views.open': ['trigger_id', 'view'],
   'views.update': [],

@@ -49,6 +49,10 @@ export interface FakeUser {
   real_name?: string;
   tz?: string;
   is_bot?: boolean;
+  /** A multi-channel guest. */
+  is_restricted?: boolean;
+  /** A single-channel guest. */
+  is_ultra_restricted?: boolean;
 }
 
 export interface FakeEphemeral {
@@ -119,6 +123,8 @@ export class SlackStore {
   users = new Map<string, FakeUser>();
   usergroups = new Map<string, string[]>();
   members = new Map<string, string[]>();
+  /** Channels a test declared public; every other channel is private (conversations.info). */
+  publicChannels = new Set<string>();
   dms = new Map<string, string>();
 
   pendingFiles = new Map<string, { filename: string; length: number; content?: Buffer }>();
@@ -207,6 +213,7 @@ export class SlackStore {
     this.users.clear();
     this.usergroups.clear();
     this.members.clear();
+    this.publicChannels.clear();
     this.dms.clear();
     this.pendingFiles.clear();
     this.uploads = [];

@@ -150,8 +150,13 @@ function repliedToAuthor(post: FakeXPost, lookup: Lookup): FakeXUser | undefined
   return target ? lookup.user(target.authorId) : undefined;
 }
 
+/** X sends post text with `&`, `<` and `>` HTML-encoded (and nothing else): `Q&A <3` arrives as `Q&amp;A &lt;3`. */
+export function xEncodedText(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
 export function renderPost(post: FakeXPost, fields: Set<string>, lookup: Lookup): Record<string, unknown> {
-  const out: Record<string, unknown> = { id: post.id, text: post.text, edit_history_tweet_ids: [post.id] };
+  const out: Record<string, unknown> = { id: post.id, text: xEncodedText(post.text), edit_history_tweet_ids: [post.id] };
   if (fields.has('author_id')) out.author_id = post.authorId;
   if (fields.has('created_at')) out.created_at = post.createdAt.toISOString();
   if (fields.has('conversation_id')) out.conversation_id = post.conversationId;

@@ -1,6 +1,6 @@
 import type { TweetV2, UserV2 } from 'twitter-api-v2';
 import { describe, expect, it } from 'vitest';
-import { createFilters, mutedWordMatcher, normalisePosts, skipReason, snowflakeTime, toMention } from '../../../src/sources/x/normalise.js';
+import { createFilters, decodeXText, mutedWordMatcher, normalisePosts, skipReason, snowflakeTime, toMention } from '../../../src/sources/x/normalise.js';
 
 const BRAND_ID = '1600000000000000001';
 const filters = (over: Partial<Parameters<typeof createFilters>[0]> = {}) =>
@@ -78,5 +78,18 @@ describe('filters', () => {
     expect(out.skipped).toEqual([{ id: '2', reason: 'own_post' }, { id: '1', reason: 'retweet' }]);
     expect(normalisePosts({}, filters())).toEqual({ mentions: [], skipped: [] });
     expect(normalisePosts({ data: tweet({ id: '7' }), includes: { users: [dana] } }, filters()).mentions).toHaveLength(1);
+  });
+});
+
+describe('X text entities', () => {
+  it('decodes &amp; &lt; &gt; once: the stored text is what the customer wrote', () => {
+    expect(toMention(tweet({ text: '@acme Q&amp;A &lt;3 &gt;_&lt;' }), dana).text).toBe('@acme Q&A <3 >_<');
+    // A customer who typed a literal `&lt;` arrives as `&amp;lt;` and keeps it.
+    expect(decodeXText('&amp;lt; &amp;amp;')).toBe('&lt; &amp;');
+    expect(decodeXText('&quot; &#39;')).toBe('&quot; &#39;');
+  });
+
+  it('muted words match the decoded text', () => {
+    expect(skipReason(tweet({ text: 'AT&amp;T giveaway' }), dana, filters({ mutedWords: ['AT&T'] }))).toBe('muted_word');
   });
 });

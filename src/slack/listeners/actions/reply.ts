@@ -7,6 +7,7 @@ import { replyModal, decodeMeta, type ModalMeta, type ReplyModalInput } from '..
 import type { MentionRow } from '../../../db/schema.js';
 import { ACTION, INPUT } from '../../ids.js';
 import type { ListenerDeps } from '../deps.js';
+import { teamOnly } from '../guard.js';
 import { runForUser, tellUser } from '../respond.js';
 
 /** Opens the Reply modal: from a card's Reply button, or "Edit and retry" after a refused reply. */
@@ -26,12 +27,10 @@ export function registerReply(app: App, deps: ListenerDeps): void {
   };
 
   const open = async (args: { client: App['client']; triggerId: string; user: string; channel: string; mentionId: number; text?: string; mode?: 'public' | 'dm' }) => {
+    if (!(await teamOnly(deps, args, 'reply'))) return;
     const m = await getMention(deps.db, args.mentionId);
     if (!m) return tellUser(args.client, args.channel, args.user, 'That mention no longer exists in earshot.', deps.logger);
     if (!isOpen(m.status)) return tellUser(args.client, args.channel, args.user, 'This mention is already closed.', deps.logger);
-    if (!(await deps.permissions.canReply(args.user))) {
-      return tellUser(args.client, args.channel, args.user, `Only ${deps.permissions.describeResponders()} may reply as the brand. Ask one of them, or claim it and escalate.`, deps.logger);
-    }
     const meta: ModalMeta = { mentionId: m.id, channel: args.channel };
     await args.client.views.open({ trigger_id: args.triggerId, view: await modal(m, meta, { initialText: args.text, initialMode: args.mode }) });
   };
@@ -61,6 +60,7 @@ export function registerReply(app: App, deps: ListenerDeps): void {
     const view = body.view;
     const meta = decodeMeta(view?.private_metadata);
     if (!view || !meta) return;
+    if (!(await deps.permissions.check(body.user.id, 'reply')).ok) return;
     const [m, saved] = await Promise.all([getMention(deps.db, meta.mentionId), getSavedReply(deps.db, Number(action.selected_option.value))]);
     if (!m || !saved) return;
     const version = Date.now() % 1_000_000;

@@ -34,8 +34,9 @@ export function registerSocialStats(app: App, deps: ListenerDeps): void {
           return;
         }
         case 'export': {
-          if (!(await deps.permissions.canReply(user)) && !(deps.config.slack.leadsGroup && (await deps.permissions.isLead(user)))) {
-            await answer({ text: `The export holds customers’ posts, so it is for ${deps.permissions.describeResponders()} and leads.` });
+          const verdict = await deps.permissions.check(user, 'export');
+          if (!verdict.ok) {
+            await answer({ text: verdict.message });
             return;
           }
           const now = deps.clock.now();

@@ -2,6 +2,7 @@ import type { App, ViewSubmitAction } from '@slack/bolt';
 import { decodeMeta } from '../../blocks/modals.js';
 import { INPUT, VIEW } from '../../ids.js';
 import type { ListenerDeps } from '../deps.js';
+import { teamOnly } from '../guard.js';
 import { runForUser } from '../respond.js';
 
 export function registerCloseSubmit(app: App, deps: ListenerDeps): void {
@@ -17,6 +18,7 @@ export function registerCloseSubmit(app: App, deps: ListenerDeps): void {
     const meta = decodeMeta(view.private_metadata);
     if (!meta) return;
     await runForUser({ client, channel: meta.channel, user: body.user.id, logger: deps.logger, ids: { mentionId: meta.mentionId } }, async () => {
+      if (!(await teamOnly(deps, { client, channel: meta.channel, user: body.user.id }, 'close'))) return;
       await deps.triage.closeWithoutReply(meta.mentionId, body.user.id, kind, reason);
     });
   });

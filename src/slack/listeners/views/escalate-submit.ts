@@ -3,6 +3,7 @@ import type { EscalationCategory, Severity } from '../../../services/triage.js';
 import { decodeMeta } from '../../blocks/modals.js';
 import { INPUT, VIEW } from '../../ids.js';
 import type { ListenerDeps } from '../deps.js';
+import { teamOnly } from '../guard.js';
 import { runForUser } from '../respond.js';
 
 const CATEGORIES: EscalationCategory[] = ['isolated', 'policy', 'procedural'];
@@ -26,6 +27,7 @@ export function registerEscalateSubmit(app: App, deps: ListenerDeps): void {
     const meta = decodeMeta(view.private_metadata);
     if (!meta || !category) return;
     await runForUser({ client, channel: meta.channel, user: body.user.id, logger: deps.logger, ids: { mentionId: meta.mentionId } }, async () => {
+      if (!(await teamOnly(deps, { client, channel: meta.channel, user: body.user.id }, 'escalate'))) return;
       await deps.triage.escalate(meta.mentionId, body.user.id, { reason, severity, category });
     });
   });

@@ -4,6 +4,7 @@ import { escapeAndTruncate } from '../../../domain/mrkdwn.js';
 import { decodeMeta } from '../../blocks/modals.js';
 import { ACTION, INPUT, VIEW } from '../../ids.js';
 import type { ListenerDeps } from '../deps.js';
+import { teamOnly } from '../guard.js';
 import { runForUser, tellUser } from '../respond.js';
 
 type Values = ViewSubmitAction['view']['state']['values'];
@@ -43,10 +44,7 @@ export function registerReplySubmit(app: App, deps: ListenerDeps): void {
     if (!meta || !reply) return;
     const user = body.user.id;
     await runForUser({ client, channel: meta.channel, user, logger: deps.logger, ids: { mentionId: meta.mentionId } }, async () => {
-      if (!(await deps.permissions.canReply(user))) {
-        await tellUser(client, meta.channel, user, `Only ${deps.permissions.describeResponders()} may reply as the brand; your reply was not sent.`, deps.logger);
-        return;
-      }
+      if (!(await teamOnly(deps, { client, channel: meta.channel, user }, 'reply'))) return;
       const result = await deps.replies.send(meta.mentionId, user, { text: reply.text, mode, link, saveAs });
       if (result.ok) return;
       const text = `:warning: Your reply was not sent: ${escapeAndTruncate(result.reason, 500)}. The mention is still waiting for an answer; your text is kept.`;

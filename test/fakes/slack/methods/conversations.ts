@@ -79,6 +79,30 @@ export const members: Handler = ({ args, store }) => {
   return { ok: true, members: p.items, response_metadata: { next_cursor: p.next } };
 };
 
+/** The fields earshot reads, shaped as Slack answers them; D… ids are DMs, C…/G… channels. */
+export const info: Handler = ({ args, store }) => {
+  const channel = str(args, 'channel');
+  if (channel === undefined || !/^[CGD][A-Z0-9]+$/.test(channel)) return fail('channel_not_found');
+  if (channel.startsWith('D')) return { ok: true, channel: { id: channel, is_im: true, is_channel: false, is_group: false, is_private: true } };
+  const isPrivate = !store.publicChannels.has(channel);
+  return {
+    ok: true,
+    channel: {
+      id: channel,
+      name: channel.toLowerCase(),
+      is_channel: true,
+      is_group: false,
+      is_im: false,
+      is_mpim: false,
+      is_private: isPrivate,
+      is_archived: false,
+      is_member: true,
+      created: 1_700_000_000,
+      ...(store.members.has(channel) ? { num_members: store.members.get(channel)!.length } : {}),
+    },
+  };
+};
+
 export const open: Handler = ({ args, store }) => {
   const channel = str(args, 'channel');
   if (channel !== undefined) return { ok: true, no_op: true, already_open: true, channel: { id: channel } };

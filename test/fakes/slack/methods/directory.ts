@@ -33,6 +33,9 @@ export const usersInfo: Handler = ({ args, store }) => {
       tz_offset: 0,
       is_bot: u.is_bot ?? false,
       is_admin: false,
+      is_owner: false,
+      is_restricted: u.is_restricted ?? false,
+      is_ultra_restricted: u.is_ultra_restricted ?? false,
       profile: { display_name: u.name, real_name: realName, display_name_normalized: u.name, real_name_normalized: realName },
     },
   };

@@ -18,6 +18,7 @@ export const HANDLERS: Record<string, Handler> = {
   'conversations.history': conversations.history,
   'conversations.replies': conversations.replies,
   'conversations.members': conversations.members,
+  'conversations.info': conversations.info,
   'conversations.open': conversations.open,
   'views.open': views.open,
   'views.push': views.push,
