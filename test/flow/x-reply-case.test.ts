@@ -67,13 +67,20 @@ async function reply(m: MentionRow, text: string, mode: 'public' | 'dm') {
     }),
   );
   expect(r.status).toBe(200);
+  return view as { blocks: unknown[] };
 }
 
 describe('replying to a conversation on X', () => {
   it('a public reply goes under the customer’s latest post (in_reply_to_tweet_id)', async () => {
     const m = await caseFromX('@acme my order never came', { id: '9101', username: 'kim' });
     const latest = await followUp(m, '@acme still nothing, two days later', new Date(m.posted_at.getTime() + 3_600_000));
-    await reply(m, 'Kim, it left our warehouse today.', 'public');
+    const view = await reply(m, 'Kim, it left our warehouse today.', 'public');
+    // The modal showed the conversation, oldest first, the brand's posts included.
+    const shown = JSON.stringify(view.blocks);
+    const order = ['my order never came', 'outside earshot', 'still nothing, two days later', 'Looking.'].map((s) => shown.indexOf(s));
+    expect(order.every((i) => i >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(shown).toContain('your reply answers this');
     await slack.waitFor(() => fake.tweets.some((t) => t.text === 'Kim, it left our warehouse today.'), 15_000, 'the reply on X');
     const sent = fake.tweets.find((t) => t.text === 'Kim, it left our warehouse today.')!;
     expect(sent.inReplyToTweetId).toBe(latest.id);
