@@ -13,7 +13,7 @@ import { CardQueue } from './jobs/card-queue.js';
 import { startJobs, type Jobs } from './jobs/index.js';
 import { SlaSweep, type SweepResult } from './jobs/sla-sweep.js';
 import type { Logger } from './logger.js';
-import { createMetrics, type Metrics } from './metrics.js';
+import { countIngest, createMetrics, type Metrics } from './metrics.js';
 import { ingestMentions, type IngestResult } from './services/ingest.js';
 import { Home } from './slack/home.js';
 import { Replies } from './services/replies.js';
@@ -170,10 +170,7 @@ export async function startEarshot(opts: StartOptions): Promise<Earshot> {
   };
   const ingest = async (mentions: IncomingMention[]) => {
     const r = await ingestMentions({ db, triageChannel: config.slack.triageChannel, slaPolicy, priorityRules: config.priority, onStored }, mentions);
-    for (const [source, c] of Object.entries(r.bySource)) {
-      if (c.accepted) metrics.mentionsIngested.inc({ source }, c.accepted);
-      if (c.duplicates) metrics.mentionsDuplicate.inc({ source }, c.duplicates);
-    }
+    countIngest(metrics, r.bySource);
     return r;
   };
 

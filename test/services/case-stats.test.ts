@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.js';
 import type { MentionStatus } from '../../src/domain/lifecycle.js';
 import { statsWindow } from '../../src/domain/stats-window.js';
+import { mentionsCsv } from '../../src/services/export.js';
 import { computeStats } from '../../src/services/stats.js';
 import { statsMessage } from '../../src/slack/blocks/stats.js';
 import { validateMessageBlocks } from '../fakes/slack-server.js';
@@ -150,5 +151,18 @@ describe('conversation figures', () => {
     expect(all).toContain('*Customer posts*\\n*11*  ▲ 267% (3)');
     expect(all).toContain('*Next responses*\\n*4 · median 40 min · 75% in time*');
     expect(all).toContain('1 waiting again past the next-response deadline');
+  });
+});
+
+describe('the CSV export of cases', () => {
+  it('one row per case, with its customer posts and next responses', async () => {
+    const w = statsWindow('7d', NOW, 'UTC');
+    const out = await mentionsCsv(database.db, { from: w.from, to: w.to, now: NOW });
+    const [header, ...lines] = out.csv.toString('utf8').replace(/^\ufeff/, '').trim().split('\r\n');
+    const cols = header!.split(',');
+    const rows = lines.map((l) => Object.fromEntries(l.split(',').map((v, i) => [cols[i]!, v])));
+    expect(out.rows).toBe(CASES.length);
+    const by = Object.fromEntries(rows.map((r) => [r.external_id, r]));
+    for (const c of CASES) expect([c.id, by[`case-${c.id}`]!.customer_posts, by[`case-${c.id}`]!.next_responses]).toEqual([c.id, String(1 + c.more.length), String(c.next.length)]);
   });
 });
