@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { ConversationPost } from '../../../src/db/conversation.js';
 import type { MentionRow } from '../../../src/db/schema.js';
 import { CONVERSATION_POSTS, conversationBlocks } from '../../../src/slack/blocks/conversation.js';
+import { defaultSlaPolicy } from '../../../src/domain/sla.js';
+import { homeView } from '../../../src/slack/blocks/home.js';
 import { replyModal } from '../../../src/slack/blocks/modals.js';
 import { validateView } from '../../fakes/slack-server.js';
 
@@ -82,5 +84,21 @@ describe('the conversation in the Reply modal', () => {
       answers: '105',
     });
     expect(validateView(view, 'modal')).toEqual([]);
+  });
+});
+
+describe('cases on the Home tab', () => {
+  it('each case shows how many posts the customer wrote, and a case waiting again says so with its deadline', () => {
+    const base = { ...m, text: 'where is it', status: 'claimed', owner_id: 'UALICE', priority: 'normal', priority_reasons: [], escalated_at: null, closed_at: null } as MentionRow;
+    const waitingAgain = { ...base, id: 8, customer_posts: 3, first_response_at: new Date(T0.getTime() + 600_000), waiting_since: new Date(T0.getTime() + 3_600_000), sla_due_at: new Date(T0.getTime() + 7_200_000) };
+    const single = { ...base, id: 9, customer_posts: 1, first_response_at: null, waiting_since: T0, sla_due_at: new Date(T0.getTime() + 3_600_000), sla_warn_at: new Date(T0.getTime() + 2_700_000) };
+    const view = homeView({ userId: 'UALICE', now: new Date(T0.getTime() + 3_700_000), slaPolicy: defaultSlaPolicy, triageChannel: 'CT', mine: [waitingAgain, single], mineTotal: 2, unclaimed: [], unclaimedTotal: 0, team: { waiting: 1, atRisk: 0, overdue: 0, medianTodaySec: null } });
+    expect(validateView(view, 'home')).toEqual([]);
+    const blocks = view.blocks.map((b) => JSON.stringify(b));
+    const a = blocks.find((b) => b.includes('home_mine:8'))!;
+    const b = blocks.find((x) => x.includes('home_mine:9'))!;
+    expect(a).toContain('3 customer posts');
+    expect(a).toContain('customer wrote again · due <!date^');
+    expect(b).not.toContain('customer posts');
   });
 });
