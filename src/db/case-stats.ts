@@ -9,7 +9,7 @@ import type { Executor } from './database.js';
  * the same reasons as there):
  * - posts: the customer's posts in the period (posts_inbound_posted_idx), shown beside the cases;
  * - next responses: waits after the customer wrote again that ended in the period, by when they
- *   ended (case_responses_responded_idx): count, median of responded_at − waiting_since, and how
+ *   ended (case_responses_next_idx): count, median of responded_at − waiting_since, and how
  *   many came by their deadline (responded_at ≤ due_at);
  * - next waits open past their deadline now (mentions_next_wait_idx).
  * A report about one person counts the cases that person owns.
