@@ -34,8 +34,6 @@ export const EXPORT_COLUMNS = [
   'first_response_at',
   'first_response_by',
   'first_response_minutes',
-  'customer_posts',
-  'next_responses',
   'sla_due_at',
   'sla_state',
   'escalated_at',
@@ -44,6 +42,8 @@ export const EXPORT_COLUMNS = [
   'closed_at',
   'close_kind',
   'close_reason',
+  'customer_posts',
+  'next_responses',
   'text',
 ] as const;
 
