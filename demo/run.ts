@@ -26,6 +26,7 @@ import { startFakeSlack, type FakeSlack } from '../test/fakes/slack-server.js';
 import { startFakeSocketMode } from '../test/fakes/socket-mode.js';
 import { FAKE_X_BEARER_TOKEN, FAKE_X_USER_TOKENS, startFakeX, type FakeX } from '../test/fakes/x-server.js';
 import { SIGNING_SECRET } from '../test/support/slack-requests.js';
+import { playConversations } from './conversations.js';
 import { BRAND, SAMPLES, TEAM_TEXT, sample, webhookMention } from './samples.js';
 import { Team, type Person } from './team.js';
 import { Transcript, hhmm, wantsColor } from './transcript.js';
@@ -101,8 +102,8 @@ async function main(): Promise<number> {
 
     const team = new Team({ earshot, slack: fakeSlack, clock, transcript, webhookSecret: WEBHOOK_SECRET, socket: fakeSocket });
     await introduce(earshot, transcript);
-    const stats = await play(earshot, team, fakeX, clock, transcript);
-    return await summarise(earshot, fakeSlack, fakeX, transcript, stats, clock.now(), performance.now() - t0);
+    const { stats, conversations } = await play(earshot, team, fakeSlack, fakeX, clock, transcript);
+    return await summarise(earshot, fakeSlack, fakeX, transcript, stats, conversations, clock.now(), performance.now() - t0);
   } catch (err) {
     transcript.always(`\nearshot demo failed: ${(err as Error).message}`);
     const recent = fakeSlack.calls.slice(-8).map((c) => `${c.method} ${c.ok ? 'ok' : (c.error ?? c.status)}`);
@@ -134,8 +135,15 @@ async function introduce(earshot: Earshot, t: Transcript): Promise<void> {
   t.note('Team: Alice and Bob answer customers, Priya leads (the @leads group). Channels: #social (cards), #escalations.');
 }
 
-/** The morning, scene by scene. Returns the /social-stats answer. */
-async function play(earshot: Earshot, team: Team, fakeX: FakeX, clock: ManualClock, t: Transcript): Promise<{ text?: string; blocks?: unknown[] }> {
+/** The morning, scene by scene. Returns the /social-stats answer and what the conversation scenes missed. */
+async function play(
+  earshot: Earshot,
+  team: Team,
+  slack: FakeSlack,
+  fakeX: FakeX,
+  clock: ManualClock,
+  t: Transcript,
+): Promise<{ stats: { text?: string; blocks?: unknown[] }; conversations: string[] }> {
   const id = async (key: string) => {
     const s = sample(key);
     const externalId = s.via === 'x' ? xIds.get(key) : `${s.source}-${s.key}`;
@@ -197,20 +205,52 @@ async function play(earshot: Earshot, team: Team, fakeX: FakeX, clock: ManualClo
   const appCrash = await id('app-crash');
   await team.reply(alice, appCrash, TEAM_TEXT.appCrashReply, { link: 'https://tiktok.example/@lumenair/comment/5520' });
 
+  const conversations = await playConversations(
+    {
+      earshot,
+      team,
+      slack,
+      fakeX,
+      clock,
+      t,
+      triage: TRIAGE,
+      id,
+      sweep: async () => {
+        const r = await earshot.sweepSla();
+        await sweepLine(r?.queued ?? [], team, t);
+        return r?.queued ?? [];
+      },
+    },
+    bob,
+  );
+
   clock.advanceMinutes(2);
   t.scene(clock.now(), 'How did the morning go?');
   await team.openHome(alice);
-  return team.command(priya, '/social-stats', '24h');
+  return { stats: await team.command(priya, '/social-stats', '24h'), conversations };
 }
 
 async function sweep(earshot: Earshot, team: Team, t: Transcript): Promise<void> {
   const r = await earshot.sweepSla();
-  const due = (r?.queued ?? []).map((q) => `${q.kind.replace('_', '-')} for card #${q.mentionId}`);
+  await sweepLine(r?.queued ?? [], team, t);
+}
+
+async function sweepLine(queued: Array<{ kind: string; mentionId: number }>, team: Team, t: Transcript): Promise<void> {
+  const due = queued.map((q) => `${q.kind.replace('_', '-')} for card #${q.mentionId}`);
   t.act('The SLA sweep', `runs: ${due.length === 0 ? 'nothing is due' : due.join(', ')}`);
   await team.settle();
 }
 
-async function summarise(earshot: Earshot, slack: FakeSlack, fakeX: FakeX, t: Transcript, stats: { text?: string; blocks?: unknown[] }, asked: Date, ms: number): Promise<number> {
+async function summarise(
+  earshot: Earshot,
+  slack: FakeSlack,
+  fakeX: FakeX,
+  t: Transcript,
+  stats: { text?: string; blocks?: unknown[] },
+  conversations: string[],
+  asked: Date,
+  ms: number,
+): Promise<number> {
   const metrics = await (await fetch(`${earshot.url}/metrics`)).text();
   const m = (name: string, labels: Record<string, string> = {}) => sumOf(metrics, name, labels);
   const mentions = await earshot.database.db.selectFrom('mentions').select(['id', 'card_ts', 'source']).execute();
@@ -222,6 +262,7 @@ async function summarise(earshot: Earshot, slack: FakeSlack, fakeX: FakeX, t: Tr
   if (fakeX.tweets.length === 0 || fakeX.dms.length === 0) problems.push('no reply or DM reached X');
   if (!stats.text) problems.push('/social-stats gave no answer');
   if (!slack.topLevel(ESCALATIONS).length) problems.push('no escalation was posted');
+  if (conversations.length > 0) problems.push(`conversations: ${conversations.join('; ')}`);
 
   const bySource = ['x', 'facebook', 'instagram', 'reddit', 'tiktok'].map((s) => `${m('earshot_mentions_ingested_total', { source: s })} ${s}`).join(', ');
   const avg = m('earshot_first_response_seconds_count') ? Math.round(m('earshot_first_response_seconds_sum') / m('earshot_first_response_seconds_count') / 60) : 0;
@@ -230,6 +271,9 @@ async function summarise(earshot: Earshot, slack: FakeSlack, fakeX: FakeX, t: Tr
   t.always(`  mentions ingested: ${m('earshot_mentions_ingested_total')} (${bySource}); duplicates ignored: ${m('earshot_mentions_duplicate_total')}; X posts read: ${m('earshot_x_posts_read_total')}`);
   t.always(`  cards posted: ${m('earshot_cards_posted_total')}; claims: ${m('earshot_claims_total')} (${m('earshot_claim_conflicts_total')} lost to someone faster); escalations posted: ${slack.topLevel(ESCALATIONS).length}`);
   t.always(`  replies: ${m('earshot_replies_total', { outcome: 'sent' })} (${m('earshot_replies_total', { destination: 'x', outcome: 'sent' })} sent on X: ${fakeX.tweets.length} public, ${fakeX.dms.length} DM); average first response: ${avg} min`);
+  t.always(
+    `  conversations: ${m('earshot_posts_joined_total')} posts joined a case, ${m('earshot_cases_reopened_total')} cases reopened, ${m('earshot_brand_replies_outside_total')} brand replies seen outside earshot; X owned reads: ${m('earshot_x_posts_read_total', { source: 'own' })}`,
+  );
   t.always(`  SLA reminders: ${m('earshot_reminders_sent_total')} (${m('earshot_sla_breaches_total')} breaches); Slack errors: ${m('earshot_slack_errors_total')}; card queue depth now: ${m('earshot_card_queue_depth')}`);
   if (quiet) {
     t.always('');

@@ -15,7 +15,7 @@ import { Outbox } from './jobs/outbox/worker.js';
 import { startJobs, type Jobs } from './jobs/index.js';
 import { SlaSweep, type SweepResult } from './jobs/sla-sweep.js';
 import type { Logger } from './logger.js';
-import { createMetrics, type Metrics } from './metrics.js';
+import { countIngest, createMetrics, type Metrics } from './metrics.js';
 import { ingestMentions, type IngestResult } from './services/ingest.js';
 import { Home } from './slack/home.js';
 import { Replies } from './services/replies.js';
@@ -190,11 +190,7 @@ export async function startEarshot(opts: StartOptions): Promise<Earshot> {
   };
   const ingest = async (mentions: IncomingMention[]) => {
     const r = await ingestMentions({ db, triageChannel: config.slack.triageChannel, slaPolicy, priorityRules: config.priority, onStored }, mentions);
-    for (const [name, c] of Object.entries(r.bySource)) {
-      const source = sourceLabel(name, config.ingest.sources);
-      if (c.accepted) metrics.mentionsIngested.inc({ source }, c.accepted);
-      if (c.duplicates) metrics.mentionsDuplicate.inc({ source }, c.duplicates);
-    }
+    countIngest(metrics, r.bySource, (name) => sourceLabel(name, config.ingest.sources));
     return r;
   };
 

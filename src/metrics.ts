@@ -29,9 +29,46 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     xPostsRead: new Counter({ name: 'earshot_x_posts_read_total', help: 'Posts read from X (each one is billed), by source', labelNames: ['source'], registers: [registry] }),
     xPostsSkipped: new Counter({ name: 'earshot_x_posts_skipped_total', help: 'Posts read from X and not carded (own posts, retweets, muted), by reason', labelNames: ['reason'], registers: [registry] }),
     xRateLimitWaits: new Counter({ name: 'earshot_x_rate_limit_waits_total', help: 'Times earshot waited for an X rate-limit reset', labelNames: ['endpoint'], registers: [registry] }),
+    postsJoined: new Counter({ name: 'earshot_posts_joined_total', help: 'Customer posts that joined an existing case (no new card), by source', labelNames: ['source'], registers: [registry] }),
+    casesReopened: new Counter({ name: 'earshot_cases_reopened_total', help: 'Resolved or closed cases reopened by a customer post, by source', labelNames: ['source'], registers: [registry] }),
+    brandRepliesOutside: new Counter({
+      name: 'earshot_brand_replies_outside_total',
+      help: 'Brand replies made outside earshot and recorded in a case, by source',
+      labelNames: ['source'],
+      registers: [registry],
+    }),
+    brandPostsUnmatched: new Counter({
+      name: 'earshot_brand_posts_unmatched_total',
+      help: 'Brand posts that answer no post earshot knows (skipped), by source',
+      labelNames: ['source'],
+      registers: [registry],
+    }),
     webhookRequests: new Counter({ name: 'earshot_webhook_requests_total', help: 'Webhook requests, by HTTP status', labelNames: ['status'], registers: [registry] }),
   };
   return m;
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** What one ingest did for one source; the conversation counts are absent when nothing of the kind happened. */
+export interface IngestCounts {
+  accepted: number;
+  duplicates: number;
+  joined?: number;
+  reopened?: number;
+  outboundRecorded?: number;
+  outboundUnmatched?: number;
+}
+
+/** Feeds one ingest's per-source counts into the counters, under each source's metric label. */
+export function countIngest(m: Metrics, bySource: Record<string, IngestCounts>, label: (source: string) => string = (s) => s): void {
+  for (const [name, c] of Object.entries(bySource)) {
+    const source = label(name);
+    if (c.accepted) m.mentionsIngested.inc({ source }, c.accepted);
+    if (c.duplicates) m.mentionsDuplicate.inc({ source }, c.duplicates);
+    if (c.joined) m.postsJoined.inc({ source }, c.joined);
+    if (c.reopened) m.casesReopened.inc({ source }, c.reopened);
+    if (c.outboundRecorded) m.brandRepliesOutside.inc({ source }, c.outboundRecorded);
+    if (c.outboundUnmatched) m.brandPostsUnmatched.inc({ source }, c.outboundUnmatched);
+  }
+}

@@ -12,7 +12,10 @@ export interface ExportPageQuery {
   limit: number;
 }
 
-/** The CSV's columns, in order: a mention's columns as stored, and the four computed below. */
+/**
+ * The CSV's columns, in order: one row per case (a row of `mentions`), its columns as stored and
+ * the ones computed below; `customer_posts` is how many posts the customer wrote in the case.
+ */
 export const EXPORT_COLUMNS = [
   'id',
   'source',
@@ -39,10 +42,12 @@ export const EXPORT_COLUMNS = [
   'closed_at',
   'close_kind',
   'close_reason',
+  'customer_posts',
+  'next_responses',
   'text',
 ] as const;
 
-const COMPUTED = ['sentiment', 'owner', 'first_response_minutes', 'sla_state'] as const;
+const COMPUTED = ['sentiment', 'owner', 'first_response_minutes', 'next_responses', 'sla_state'] as const;
 type StoredColumn = Exclude<(typeof EXPORT_COLUMNS)[number], (typeof COMPUTED)[number]>;
 const STORED = EXPORT_COLUMNS.filter((c): c is StoredColumn => !(COMPUTED as readonly string[]).includes(c));
 
@@ -54,6 +59,13 @@ export function exportPage(db: Executor, q: ExportPageQuery) {
   return db
     .selectFrom('mentions')
     .select((eb) => [
+      // Answers after the customer wrote again (case_responses_case_idx).
+      eb
+        .selectFrom('case_responses')
+        .select((r) => r.fn.countAll<number>().as('n'))
+        .whereRef('case_responses.case_id', '=', 'mentions.id')
+        .where('case_responses.kind', '=', 'next')
+        .as('next_responses'),
       ...STORED.map((c) => eb.ref(c).as(c)),
       eb.ref('posted_at').as('posted_key'),
       eb.ref('sentiment_label').as('sentiment'),

@@ -13,8 +13,8 @@ export async function homeLists(
   const [mine, mineTotal, unclaimed, unclaimedTotal] = await Promise.all([
     mineWhere
       .selectAll()
-      // Waiting for a first reply first, by deadline; then the answered ones still to resolve.
-      .orderBy(sql`first_response_at is null`, 'desc')
+      // Waiting for a (first or next) reply first, by deadline; then the answered ones still to resolve.
+      .orderBy(sql`first_response_at is null or waiting_since is not null`, 'desc')
       .orderBy('sla_due_at')
       .limit(q.mineMax)
       .execute(),

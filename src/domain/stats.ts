@@ -2,7 +2,10 @@
 import type { StatsWindow } from './stats-window.js';
 
 export interface PeriodFigures {
+  /** Cases started in the period (a case is one customer's conversation). */
   received: number;
+  /** The customers' posts in the period, shown beside the cases. */
+  posts: number;
   answered: number;
   /** Received in the period and still waiting for a first reply. */
   open: number;
@@ -15,6 +18,12 @@ export interface PeriodFigures {
   dueMet: number;
   /** dueMet / due, 0..1; null when nothing came due. */
   withinTarget: number | null;
+  /** Answers after the customer wrote again, by when they came; their median wait, and how many came by the deadline. */
+  nextResponses: number;
+  medianNextResponseSec: number | null;
+  nextMet: number;
+  /** nextMet / nextResponses, 0..1; null when there was none. */
+  nextWithinTarget: number | null;
   escalated: number;
   escalations: { isolated: number; policy: number; procedural: number; other: number };
   sentiment: { positive: number; neutral: number; negative: number; unscored: number };
@@ -44,6 +53,8 @@ export interface StatsReport {
   current: PeriodFigures;
   previous: PeriodFigures;
   openNow: OpenNow;
+  /** Cases answered once whose customer wrote again and now waits past the next-response deadline. */
+  nextOverdue?: number;
   /** Most replies first; at most `maxResponders`. */
   responders: ResponderFigures[];
   respondersTotal: number;

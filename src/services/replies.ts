@@ -1,12 +1,13 @@
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
+import { firstPostOf, latestCustomerPost } from '../db/conversation.js';
 import { getMention } from '../db/mentions.js';
 import { createSavedReply, insertReply, markReplyFailed } from '../db/replies.js';
 import type { MentionRow } from '../db/schema.js';
 import { isOpen } from '../domain/lifecycle.js';
 import { EarshotError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
-import { recordedElsewhere, type ReplyMode, type ReplyOut } from './reply-out.js';
+import { recordedElsewhere, type ReplyMode, type ReplyOut, type ReplyTarget } from './reply-out.js';
 import type { Triage } from './triage.js';
 
 export interface RepliesDeps {
@@ -28,6 +29,15 @@ export class Replies {
   }
 
   /**
+   * The post a reply from the card answers: the customer's latest post of the case, so a
+   * follow-up is answered where the customer wrote it.
+   */
+  async targetFor(m: MentionRow): Promise<ReplyTarget> {
+    const p = (await latestCustomerPost(this.deps.db, m.id)) ?? firstPostOf(m);
+    return { externalId: p.external_id, authorExternalId: p.author_external_id, authorHandle: p.author_handle ?? m.author_handle, url: p.url, raw: p.raw };
+  }
+
+  /**
    * Sends a reply through the port and, once it is out, stops the clock. A refused reply is kept
    * (status failed, with its text) and the mention stays unanswered.
    */
@@ -45,7 +55,7 @@ export class Replies {
     if (input.saveAs) await createSavedReply(db, { title: input.saveAs, body: input.text, createdBy: userId });
     let outcome;
     try {
-      outcome = await sender.send(m, { text: input.text, mode: input.mode, link: input.link ?? null });
+      outcome = await sender.send(m, await this.targetFor(m), { text: input.text, mode: input.mode, link: input.link ?? null });
     } catch (err) {
       outcome = { ok: false as const, reason: (err as Error).message, retryable: true };
     }

@@ -1,10 +1,15 @@
+import { conversationRows } from '../db/case-stats.js';
 import { openNowFigures, statsRows, type PeriodCountName } from '../db/stats.js';
 import type { Executor } from '../db/database.js';
 import { num, numOrNull, type PeriodFigures, type ResponderFigures, type StatsQuery, type StatsReport } from '../domain/stats.js';
 
 /** The report behind /social-stats, assembled from the figures Postgres computed (db/stats.ts). */
 export async function computeStats(db: Executor, q: StatsQuery): Promise<StatsReport> {
-  const [{ counts, curPct, prevPct, breakdown, repliers, due }, openNow] = await Promise.all([statsRows(db, q), openNowFigures(db, q.now, q.userId)]);
+  const [{ counts, curPct, prevPct, breakdown, repliers, due }, openNow, conversation] = await Promise.all([
+    statsRows(db, q),
+    openNowFigures(db, q.now, q.userId),
+    conversationRows(db, q),
+  ]);
   const figures = (period: 'cur' | 'prev'): PeriodFigures => {
     const r = counts.find((x) => x.cur === (period === 'cur'));
     const n = (name: PeriodCountName) => num(r?.[name]);
@@ -12,8 +17,11 @@ export async function computeStats(db: Executor, q: StatsQuery): Promise<StatsRe
     const d = due.find((x) => x.cur === (period === 'cur') && x.total);
     const dueCount = num(d?.due);
     const met = num(d?.met);
+    const c = conversation.periods.find((x) => x.cur === (period === 'cur'));
+    const next = num(c?.next);
     return {
       received: n('received'),
+      posts: num(c?.posts),
       answered: n('answered'),
       open: n('open'),
       closedNoReply: n('closed_no_reply'),
@@ -22,6 +30,10 @@ export async function computeStats(db: Executor, q: StatsQuery): Promise<StatsRe
       due: dueCount,
       dueMet: met,
       withinTarget: dueCount > 0 ? met / dueCount : null,
+      nextResponses: next,
+      medianNextResponseSec: numOrNull(c?.next_median_s),
+      nextMet: num(c?.next_met),
+      nextWithinTarget: next > 0 ? num(c?.next_met) / next : null,
       escalated: n('escalated'),
       escalations: { isolated: n('esc_isolated'), policy: n('esc_policy'), procedural: n('esc_procedural'), other: n('esc_other') },
       sentiment: { positive: n('positive'), neutral: n('neutral'), negative: n('negative'), unscored: n('unscored') },
@@ -60,6 +72,7 @@ export async function computeStats(db: Executor, q: StatsQuery): Promise<StatsRe
     current: figures('cur'),
     previous: figures('prev'),
     openNow,
+    nextOverdue: conversation.nextOverdue,
     responders: sorted.slice(0, q.maxResponders ?? 25),
     respondersTotal: sorted.length,
     busiestHours: breakdown.filter((b) => b.kind === 'hour').map((h) => ({ hour: num(h.hour), count: num(h.n) })),

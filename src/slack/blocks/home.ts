@@ -79,9 +79,15 @@ export function homeView(d: HomeData): View {
 }
 
 function mentionText(m: MentionRow, d: HomeData): string {
-  const head = `${authorLine(m)} on ${escapeMrkdwn(sourceName(m.source))} · ${safeLink(m.url, 'open post')}`;
+  // A case is a conversation: how many posts the customer wrote in it, when more than the first.
+  const posts = m.customer_posts > 1 ? ` · :speech_balloon: ${m.customer_posts} customer posts` : '';
+  const head = `${authorLine(m)} on ${escapeMrkdwn(sourceName(m.source))} · ${safeLink(m.url, 'open post')}${posts}`;
   const body = quote(escapeAndTruncate(m.text.replace(/\s+/g, ' ').trim() || ' ', 280));
-  const state = m.first_response_at ? `:speech_balloon: replied${m.status === 'escalated' ? ' · escalated' : ''}, not resolved yet` : slaLine(m, { now: d.now, slaPolicy: d.slaPolicy });
+  const waitingAgain = m.first_response_at !== null && m.waiting_since !== null && m.waiting_since !== undefined;
+  const state = waitingAgain
+    ? `:leftwards_arrow_with_hook: customer wrote again · ${m.sla_due_at < d.now ? ':rotating_light: overdue, ' : ''}due ${slackDate(m.sla_due_at)}`
+    : m.first_response_at
+      ? `:speech_balloon: replied${m.status === 'escalated' ? ' · escalated' : ''}, not resolved yet` : slaLine(m, { now: d.now, slaPolicy: d.slaPolicy });
   const escalated = m.escalated_at && !m.first_response_at ? ' · :arrow_double_up: escalated' : '';
   return `${head}\n${body}\n${state}${escalated}`;
 }

@@ -1,7 +1,9 @@
 import type { KnownBlock, ModalView, PlainTextOption } from '@slack/types';
+import type { ConversationPost } from '../../db/conversation.js';
 import type { MentionRow, SavedReplyRow } from '../../db/schema.js';
 import { escapeAndTruncate, escapeMrkdwn, quote } from '../../domain/mrkdwn.js';
 import { INPUT, VIEW } from '../ids.js';
+import { conversationBlocks } from './conversation.js';
 import { authorLine, sourceName } from './mention-card.js';
 
 /** What a modal carries between opening and submit. */
@@ -48,10 +50,15 @@ export interface ReplyModalInput {
   textVersion?: number;
   /** The public-reply length limit of the destination, if any (X: 280). */
   publicLimit?: number;
+  /** The last posts of the case, oldest first; without them the modal shows the case's first post. */
+  conversation?: ConversationPost[];
+  /** The network id of the post the reply answers (marked in the conversation). */
+  answers?: string;
 }
 
 export function replyModal(i: ReplyModalInput): ModalView {
-  const blocks: KnownBlock[] = [...mentionSummary(i.mention), { type: 'divider' }];
+  const head = i.conversation?.length ? conversationBlocks(i.mention, i.conversation, { answers: i.answers }) : mentionSummary(i.mention);
+  const blocks: KnownBlock[] = [...head, { type: 'divider' }];
   if (i.savedReplies.length > 0) {
     const options: PlainTextOption[] = i.savedReplies.slice(0, 100).map((s) => ({
       text: plain(s.title.slice(0, 75)),

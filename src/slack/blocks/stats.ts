@@ -40,6 +40,8 @@ export function statsMessage(r: StatsReport): SlackMessage {
         field('p90 first response', duration(c.p90FirstResponseSec), durationChange(c.p90FirstResponseSec, p.p90FirstResponseSec)),
         field('Within target', withinTarget(c), ratioChange(c.withinTarget, p.withinTarget)),
         field('Escalated', String(c.escalated), countChange(c.escalated, p.escalated)),
+        field('Customer posts', String(c.posts), countChange(c.posts, p.posts)),
+        field('Next responses', nextResponses(c), durationChange(c.medianNextResponseSec, p.medianNextResponseSec)),
       ].map((text) => ({ type: 'mrkdwn' as const, text })),
     });
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: escalationLine(c) } });
@@ -56,7 +58,8 @@ export function statsMessage(r: StatsReport): SlackMessage {
       {
         type: 'mrkdwn',
         text:
-          'First response = the first reply the customer can see − when they posted. Within target = answered by the deadline ÷ all whose deadline fell in the period; ' +
+          'Received counts cases (one customer’s conversation); customer posts counts every post they wrote. ' +
+          'First response = the first reply of the brand, wherever it was sent − the case’s first post; next response = the answer after the customer wrote again. Within target = answered by the deadline ÷ all whose deadline fell in the period; ' +
           'mentions closed without a reply are not counted. `/social-stats help` for options.',
       },
     ],
@@ -89,6 +92,13 @@ export function percent(ratio: number): string {
 
 function field(title: string, value: string, change: string): string {
   return `*${title}*\n*${value}*${change ? `  ${change}` : ''}`;
+}
+
+/** "12 · median 8 min · 83% in time", or "none" when the customers never wrote again after an answer. */
+function nextResponses(f: PeriodFigures): string {
+  if (f.nextResponses === 0) return 'none';
+  const share = f.nextWithinTarget === null ? '' : ` · ${percent(f.nextWithinTarget)} in time`;
+  return `${f.nextResponses} · median ${duration(f.medianNextResponseSec)}${share}`;
 }
 
 function withinTarget(f: PeriodFigures): string {
@@ -148,7 +158,8 @@ function busiestLine(r: StatsReport): string {
 
 function openNowLine(r: StatsReport): string {
   const o = r.openNow;
-  return `*Open now${r.userId ? ` for <@${r.userId}>` : ''}:* ${o.waiting} waiting for a first reply · :warning: ${o.atRisk} at risk · :rotating_light: ${o.overdue} overdue`;
+  const again = r.nextOverdue ? ` · ${r.nextOverdue} waiting again past the next-response deadline` : '';
+  return `*Open now${r.userId ? ` for <@${r.userId}>` : ''}:* ${o.waiting} waiting for a first reply · :warning: ${o.atRisk} at risk · :rotating_light: ${o.overdue} overdue${again}`;
 }
 
 const MAX_SECTION = 2900;

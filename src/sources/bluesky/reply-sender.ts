@@ -5,7 +5,7 @@
  */
 import type { MentionRow } from '../../db/schema.js';
 import type { Logger } from '../../logger.js';
-import type { ReplyOut, SendOutcome } from '../../services/reply-out.js';
+import type { ReplyOut, ReplyTarget, SendOutcome } from '../../services/reply-out.js';
 import type { BlueskyClient } from './client.js';
 import { BLUESKY_SOURCE, graphemes, postUrl, replyRefs } from './normalise.js';
 
@@ -18,11 +18,12 @@ export function blueskyReplySender(d: { client: BlueskyClient; handle: string; l
     handles: (m) => m.source === BLUESKY_SOURCE,
     describe: (m) =>
       `Posted on Bluesky as @${d.handle} when you submit: a public reply under @${m.author_handle}'s post (${BLUESKY_MAX_GRAPHEMES} characters at most). Bluesky has no private answer earshot can send: reply publicly, or write to them in the Bluesky app and record it here.`,
-    async send(m: MentionRow, reply): Promise<SendOutcome> {
+    async send(m: MentionRow, target: ReplyTarget, reply): Promise<SendOutcome> {
       if (reply.mode !== 'public') return { ok: false, reason: 'Bluesky offers no private reply earshot can send; reply publicly instead', retryable: false };
       const n = graphemes(reply.text);
       if (n > BLUESKY_MAX_GRAPHEMES) return { ok: false, reason: `Bluesky allows ${BLUESKY_MAX_GRAPHEMES} characters; this reply has ${n}`, retryable: false };
-      const refs = replyRefs(m.raw);
+      // The reply answers the case's latest post (its raw record carries the uri, cid and thread root).
+      const refs = replyRefs(target.raw ?? m.raw);
       if (!refs) return { ok: false, reason: 'earshot does not have this post’s Bluesky reference (uri and cid), so it cannot thread a reply', retryable: false };
       const r = await d.client.call('write', async (a) => {
         const res = await a.com.atproto.repo.createRecord({

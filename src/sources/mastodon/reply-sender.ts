@@ -4,9 +4,8 @@
  * Mastodon notifies them. The length limit is the instance's (configuration.statuses).
  */
 import { createHash } from 'node:crypto';
-import type { MentionRow } from '../../db/schema.js';
 import type { Logger } from '../../logger.js';
-import type { ReplyOut, SendOutcome } from '../../services/reply-out.js';
+import type { ReplyOut, ReplyTarget, SendOutcome } from '../../services/reply-out.js';
 import type { MastodonClient } from './client.js';
 import { MASTODON_SOURCE, countCharacters, type MastoStatus } from './normalise.js';
 
@@ -25,8 +24,8 @@ export function mastodonReplySender(d: { client: MastodonClient; logger: Logger 
     if (r.ok) limits = found;
     return found;
   };
-  const visibilityOf = (m: MentionRow): MastoStatus['visibility'] => {
-    const v = (m.raw as { status?: { visibility?: unknown } } | null)?.status?.visibility;
+  const visibilityOf = (raw: unknown): MastoStatus['visibility'] => {
+    const v = (raw as { status?: { visibility?: unknown } } | null)?.status?.visibility;
     return v === 'public' || v === 'unlisted' || v === 'private' || v === 'direct' ? v : 'unlisted';
   };
 
@@ -36,16 +35,17 @@ export function mastodonReplySender(d: { client: MastodonClient; logger: Logger 
     describe: (m) =>
       `Posted on Mastodon as the brand when you submit: a public reply goes under @${m.author_handle}'s post (with their post's visibility), a private one is a direct message to @${m.author_handle}. ${limits ? `${limits.maxCharacters} characters at most.` : ''}`.trim(),
     limits: loadLimits,
-    async send(m, reply): Promise<SendOutcome> {
-      const handle = `@${m.author_handle}`;
+    async send(m, target: ReplyTarget, reply): Promise<SendOutcome> {
+      // The reply answers the case's latest post, addressed to its author.
+      const handle = `@${target.authorHandle}`;
       const text = new RegExp(`(^|\\s)${handle.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(\\s|$)`, 'i').test(reply.text) ? reply.text : `${handle} ${reply.text}`;
       const l = await loadLimits();
       const n = countCharacters(text, l.urlLength);
       if (n > l.maxCharacters) return { ok: false, reason: `this instance allows ${l.maxCharacters} characters; the reply (with ${handle}) has ${n}`, retryable: false };
-      const visibility = reply.mode === 'dm' ? 'direct' : visibilityOf(m);
+      const visibility = reply.mode === 'dm' ? 'direct' : visibilityOf(target.raw ?? m.raw);
       // A retry of the same reply (a timeout, a second click) must not post it twice.
       const idempotencyKey = createHash('sha256').update(`${m.id}\u0000${reply.mode}\u0000${reply.text}`).digest('hex');
-      const r = await d.client.request<MastoStatus>('write', 'POST', '/api/v1/statuses', { body: { status: text, in_reply_to_id: m.external_id, visibility }, idempotencyKey });
+      const r = await d.client.request<MastoStatus>('write', 'POST', '/api/v1/statuses', { body: { status: text, in_reply_to_id: target.externalId, visibility }, idempotencyKey });
       if (!r.ok) {
         d.logger.warn({ mentionId: m.id, status: r.status }, `Mastodon refused the reply: ${r.reason}`);
         const reason = r.status === 404 ? 'the post is gone from the instance (deleted, or no longer visible to the brand)' : r.reason;

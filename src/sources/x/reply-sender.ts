@@ -7,7 +7,7 @@ import type { TwitterApi } from 'twitter-api-v2';
 import type { MentionRow } from '../../db/schema.js';
 import type { Logger } from '../../logger.js';
 import type { Metrics } from '../../metrics.js';
-import type { ReplyOut, SendOutcome } from '../../services/reply-out.js';
+import type { ReplyOut, ReplyTarget, SendOutcome } from '../../services/reply-out.js';
 import { sendDirectMessage } from './client.js';
 import { describeXError } from './errors.js';
 import type { XHealth } from './health.js';
@@ -59,7 +59,7 @@ export function xReplySender(deps: XReplySenderDeps): ReplyOut {
     handles: readFromX,
     describe: (m) =>
       `Sent on X as ${brand} when you submit: a public reply goes under @${m.author_handle}'s post (280 characters at most), a direct message goes to @${m.author_handle}. The card links to it.`,
-    async send(m, reply) {
+    async send(m, target: ReplyTarget, reply) {
       const endpoint = reply.mode === 'public' ? 'tweet' : 'dm';
       const wait = deps.gate?.peek(endpoint);
       if (wait) {
@@ -68,9 +68,9 @@ export function xReplySender(deps: XReplySenderDeps): ReplyOut {
       }
       if (!readFromX(m)) return { ok: false, reason: 'earshot did not read this post from X, so it does not reply to it on X', retryable: false };
       if (reply.mode === 'public') {
-        if (!X_ID.test(m.external_id)) return { ok: false, reason: `the post id ${JSON.stringify(m.external_id)} is not an X id; nothing was sent`, retryable: false };
+        if (!X_ID.test(target.externalId)) return { ok: false, reason: `the post id ${JSON.stringify(target.externalId)} is not an X id; nothing was sent`, retryable: false };
         try {
-          const res = await deps.client.v2.reply(reply.text, m.external_id);
+          const res = await deps.client.v2.reply(reply.text, target.externalId);
           count('tweet', '201');
           deps.health?.resolved('write');
           return { ok: true, externalId: res.data.id, url: postUrl(deps.brandUsername, res.data.id) };
@@ -78,14 +78,14 @@ export function xReplySender(deps: XReplySenderDeps): ReplyOut {
           return fail('tweet', m, err);
         }
       }
-      if (!m.author_external_id) {
-        return { ok: false, reason: `earshot does not know @${m.author_handle}'s X user id, so it cannot send a direct message; reply publicly instead`, retryable: false };
+      if (!target.authorExternalId) {
+        return { ok: false, reason: `earshot does not know @${target.authorHandle}'s X user id, so it cannot send a direct message; reply publicly instead`, retryable: false };
       }
-      if (!X_ID.test(m.author_external_id)) {
-        return { ok: false, reason: `@${m.author_handle}'s user id is not an X id; nothing was sent`, retryable: false };
+      if (!X_ID.test(target.authorExternalId)) {
+        return { ok: false, reason: `@${target.authorHandle}'s user id is not an X id; nothing was sent`, retryable: false };
       }
       try {
-        const dm = await sendDirectMessage(deps.client, m.author_external_id, reply.text);
+        const dm = await sendDirectMessage(deps.client, target.authorExternalId, reply.text);
         count('dm', '201');
         deps.health?.resolved('write');
         return { ok: true, externalId: dm.dmEventId, url: `https://x.com/messages/${dm.dmConversationId}` };

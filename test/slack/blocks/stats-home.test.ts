@@ -12,6 +12,7 @@ const NOW = new Date('2026-03-10T12:00:00Z');
 function figures(over: Partial<PeriodFigures> = {}): PeriodFigures {
   return {
     received: 120,
+    posts: 150,
     answered: 100,
     open: 12,
     closedNoReply: 8,
@@ -20,6 +21,10 @@ function figures(over: Partial<PeriodFigures> = {}): PeriodFigures {
     due: 110,
     dueMet: 99,
     withinTarget: 0.9,
+    nextResponses: 0,
+    medianNextResponseSec: null,
+    nextMet: 0,
+    nextWithinTarget: null,
     escalated: 4,
     escalations: { isolated: 2, policy: 1, procedural: 1, other: 0 },
     sentiment: { positive: 30, neutral: 60, negative: 30, unscored: 0 },

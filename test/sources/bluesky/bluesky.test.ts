@@ -10,6 +10,15 @@ import type { IncomingMention } from '../../../src/domain/mention.js';
 import { FAKE_BSKY_BRAND, startFakeBluesky, type FakeBluesky } from '../../fakes/bluesky-server.js';
 import { createTestDatabase, usingServer, type TestDatabase } from '../../support/db.js';
 
+/** The post a reply answers: here the case's own first post. */
+const targetOf = (row: { external_id: string; author_external_id: string | null; author_handle: string; url: string | null; raw: unknown }) => ({
+  externalId: row.external_id,
+  authorExternalId: row.author_external_id,
+  authorHandle: row.author_handle,
+  url: row.url,
+  raw: row.raw,
+});
+
 const logger = createLogger({ level: 'silent', secrets: [], pretty: false });
 let tdb: TestDatabase;
 let database: Database;
@@ -179,9 +188,9 @@ describe('Bluesky source', () => {
     const sender = b.replySender!;
     expect(sender.handles(row)).toBe(true);
     expect(sender.describe(row)).toMatch(/no private answer/);
-    expect(await sender.send(row, { text: 'hi', mode: 'dm' })).toMatchObject({ ok: false, retryable: false });
-    expect(await sender.send(row, { text: 'a'.repeat(301), mode: 'public' })).toMatchObject({ ok: false, reason: expect.stringMatching(/300/) as unknown });
-    const sent = await sender.send(row, { text: 'Found it, shipping today 👍🏽', mode: 'public' });
+    expect(await sender.send(row, targetOf(row), { text: 'hi', mode: 'dm' })).toMatchObject({ ok: false, retryable: false });
+    expect(await sender.send(row, targetOf(row), { text: 'a'.repeat(301), mode: 'public' })).toMatchObject({ ok: false, reason: expect.stringMatching(/300/) as unknown });
+    const sent = await sender.send(row, targetOf(row), { text: 'Found it, shipping today 👍🏽', mode: 'public' });
     expect(sent.ok).toBe(true);
     const posted = fake.posts.find((p) => sent.ok && p.uri === sent.externalId)!;
     expect(posted.record.reply).toEqual({ root: { uri: root.uri, cid: root.cid }, parent: { uri: follow.uri, cid: follow.cid } });

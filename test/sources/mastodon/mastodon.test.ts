@@ -12,6 +12,15 @@ import { FAKE_BSKY_BRAND, startFakeBluesky } from '../../fakes/bluesky-server.js
 import { FAKE_MASTODON_TOKEN, startFakeMastodon, type FakeMastodon } from '../../fakes/mastodon-server.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
 
+/** The post a reply answers: here the case's own first post. */
+const targetOf = (row: { external_id: string; author_external_id: string | null; author_handle: string; url: string | null; raw: unknown }) => ({
+  externalId: row.external_id,
+  authorExternalId: row.author_external_id,
+  authorHandle: row.author_handle,
+  url: row.url,
+  raw: row.raw,
+});
+
 const logger = createLogger({ level: 'silent', secrets: [], pretty: false });
 let tdb: TestDatabase;
 let database: Database;
@@ -141,17 +150,17 @@ describe('Mastodon source', () => {
     const row = await database.db.selectFrom('mentions').selectAll().where('external_id', '=', post.id).executeTakeFirstOrThrow();
     const sender = m.replySender!;
     expect(sender.handles(row)).toBe(true);
-    const pub = await sender.send(row, { text: 'on its way', mode: 'public' });
+    const pub = await sender.send(row, targetOf(row), { text: 'on its way', mode: 'public' });
     expect(pub.ok).toBe(true);
     const posted = fake.statuses.find((s) => pub.ok && s.id === pub.externalId)!;
     expect(posted).toMatchObject({ in_reply_to_id: post.id, visibility: 'unlisted' });
     expect(posted.content).toContain('@<span>jane</span>');
-    const again = await sender.send(row, { text: 'on its way', mode: 'public' });
+    const again = await sender.send(row, targetOf(row), { text: 'on its way', mode: 'public' });
     expect(again.ok && again.externalId).toBe(pub.ok && pub.externalId);
-    const dm = await sender.send(row, { text: 'your tracking code: 123', mode: 'dm' });
+    const dm = await sender.send(row, targetOf(row), { text: 'your tracking code: 123', mode: 'dm' });
     expect(dm.ok).toBe(true);
     expect(fake.statuses.find((s) => dm.ok && s.id === dm.externalId)).toMatchObject({ visibility: 'direct', in_reply_to_id: post.id });
-    const long = await sender.send(row, { text: 'x'.repeat(38), mode: 'public' });
+    const long = await sender.send(row, targetOf(row), { text: 'x'.repeat(38), mode: 'public' });
     expect(long).toMatchObject({ ok: false, retryable: false, reason: expect.stringMatching(/40 characters/) as unknown });
   });
 

@@ -28,14 +28,17 @@ function mention(over: Partial<MentionRow>): MentionRow {
   return { id: 1, source: 'x', external_id: id, author_external_id: '42', author_handle: 'dana', raw: { tweet: { id } }, ...over } as MentionRow;
 }
 
+/** The post a reply answers: here the case's own first post. */
+const targetOf = (m: MentionRow) => ({ externalId: m.external_id, authorExternalId: m.author_external_id, authorHandle: m.author_handle, url: m.url ?? null, raw: m.raw });
+
 describe('the X reply sender', () => {
   it('checks X ids are numeric before any call: an id with a / never reaches an X URL', async () => {
     const { client, calls } = stubClient();
     const sender = xReplySender({ client, logger });
     const badPost = mention({ external_id: '1/../2' });
-    expect(await sender.send(badPost, { text: 'hi', mode: 'public' } as never)).toMatchObject({ ok: false });
+    expect(await sender.send(badPost, targetOf(badPost), { text: 'hi', mode: 'public' } as never)).toMatchObject({ ok: false });
     const badAuthor = mention({ author_external_id: '42/../../users/me' });
-    expect(await sender.send(badAuthor, { text: 'hi', mode: 'dm' } as never)).toMatchObject({ ok: false });
+    expect(await sender.send(badAuthor, targetOf(badAuthor), { text: 'hi', mode: 'dm' } as never)).toMatchObject({ ok: false });
     expect(calls).toEqual([]);
   });
 
@@ -44,10 +47,10 @@ describe('the X reply sender', () => {
     const sender = xReplySender({ client, logger });
     const fromWebhook = mention({ raw: { source: 'x', id: '1866000000000000000' } });
     expect(sender.handles(fromWebhook)).toBe(false);
-    expect(await sender.send(fromWebhook, { text: 'hi', mode: 'public' } as never)).toMatchObject({ ok: false });
+    expect(await sender.send(fromWebhook, targetOf(fromWebhook), { text: 'hi', mode: 'public' } as never)).toMatchObject({ ok: false });
     expect(calls).toEqual([]);
     expect(sender.handles(mention({}))).toBe(true);
-    expect(await sender.send(mention({}), { text: 'hi', mode: 'dm' } as never)).toMatchObject({ ok: true });
+    expect(await sender.send(mention({}), targetOf(mention({})), { text: 'hi', mode: 'dm' } as never)).toMatchObject({ ok: true });
     expect(calls).toEqual(['dm 42']);
   });
 });

@@ -1,8 +1,10 @@
 import type { App, BlockButtonAction, BlockStaticSelectAction } from '@slack/bolt';
+import { firstPostOf, recentPosts, type ConversationPost } from '../../../db/conversation.js';
 import { getMention } from '../../../db/mentions.js';
 import { getReply, getSavedReply, listSavedReplies } from '../../../db/replies.js';
 import { isOpen } from '../../../domain/lifecycle.js';
 import { fillTemplate } from '../../../services/replies.js';
+import { CONVERSATION_POSTS } from '../../blocks/conversation.js';
 import { replyModal, decodeMeta, type ModalMeta, type ReplyModalInput } from '../../blocks/modals.js';
 import type { MentionRow } from '../../../db/schema.js';
 import { ACTION, INPUT } from '../../ids.js';
@@ -10,13 +12,20 @@ import type { ListenerDeps } from '../deps.js';
 import { teamOnly } from '../guard.js';
 import { runForUser, tellUser } from '../respond.js';
 
+// A case whose first post has no posts row (stored before posts were kept) still shows it.
+const withFirstPost = (m: MentionRow, posts: ConversationPost[]) =>
+  posts.length < CONVERSATION_POSTS && !posts.some((p) => p.external_id === m.external_id) ? [firstPostOf(m), ...posts] : posts;
+
 /** Opens the Reply modal: from a card's Reply button, or "Edit and retry" after a refused reply. */
 export function registerReply(app: App, deps: ListenerDeps): void {
   // The Reply modal for a mention, as its sender (X or elsewhere) shapes it.
   const modal = async (m: MentionRow, meta: ModalMeta, text: Pick<ReplyModalInput, 'initialText' | 'initialMode' | 'textVersion'>) => {
     const sender = deps.replies.senderFor(m);
+    const [posts, target] = await Promise.all([recentPosts(deps.db, m.id, CONVERSATION_POSTS), deps.replies.targetFor(m)]);
     return replyModal({
       mention: m,
+      conversation: withFirstPost(m, posts),
+      answers: target.externalId,
       meta,
       savedReplies: await listSavedReplies(deps.db),
       destinationNote: sender.describe(m),
