@@ -28,6 +28,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     xPostsRead: new Counter({ name: 'earshot_x_posts_read_total', help: 'Posts read from X (each one is billed), by source', labelNames: ['source'], registers: [registry] }),
     xPostsSkipped: new Counter({ name: 'earshot_x_posts_skipped_total', help: 'Posts read from X and not carded (own posts, retweets, muted), by reason', labelNames: ['reason'], registers: [registry] }),
     xRateLimitWaits: new Counter({ name: 'earshot_x_rate_limit_waits_total', help: 'Times earshot waited for an X rate-limit reset', labelNames: ['endpoint'], registers: [registry] }),
+    sourceRequests: new Counter({
+      name: 'earshot_source_requests_total',
+      help: 'Requests to the open networks (Bluesky, Mastodon), by source, endpoint and HTTP status (network_error: no answer)',
+      labelNames: ['source', 'endpoint', 'status'],
+      registers: [registry],
+    }),
     webhookRequests: new Counter({ name: 'earshot_webhook_requests_total', help: 'Webhook requests, by HTTP status', labelNames: ['status'], registers: [registry] }),
   };
   return m;

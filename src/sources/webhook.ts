@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { IncomingMention } from '../domain/mention.js';
+import { NETWORK_NAMES, isNativeSource } from '../domain/sources.js';
 
 /**
  * `POST /ingest/mentions`: mentions from any network, signed by the sender.
@@ -90,6 +91,10 @@ const mentionSchema = z.object({
   conversation_id: externalId.nullish(),
   direction: z.enum(['inbound', 'outbound'], { message: 'must be "inbound" (the default) or "outbound" (the brand\'s own post)' }).nullish(),
 }).superRefine((m, ctx) => {
+  if (isNativeSource(m.source)) {
+    const name = NETWORK_NAMES[m.source.toLowerCase() as keyof typeof NETWORK_NAMES];
+    ctx.addIssue({ code: 'custom', path: ['source'], message: `"${m.source}" is read by earshot itself (see the README's ${name} section), not through the webhook` });
+  }
   if (m.direction === 'outbound' && !m.in_reply_to) ctx.addIssue({ code: 'custom', path: ['in_reply_to'], message: OUTBOUND_NEEDS_REPLY_TO });
   if (m.in_reply_to && m.in_reply_to === m.id) ctx.addIssue({ code: 'custom', path: ['in_reply_to'], message: 'must not be the post\'s own id' });
 });
