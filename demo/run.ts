@@ -2,7 +2,7 @@
  * `npm run demo`: earshot working end to end with no account and no database server.
  *
  * The real bot (`startEarshot`, HTTP mode) runs on an embedded Postgres in a temporary directory,
- * against the local fake Slack and fake X servers on 127.0.0.1. Sample mentions arrive through the
+ * against the local fake Slack, X, Bluesky and Mastodon servers on 127.0.0.1. Sample mentions arrive through the
  * signed webhook and through earshot's own X poller; a small team clicks Claim, Reply, Escalate and
  * the card menu through the real interaction endpoint; the SLA sweep runs on a clock the demo moves
  * forward; a lead asks /social-stats. The transcript is what the channel would show.
@@ -24,6 +24,7 @@ import { createLogger } from '../src/logger.js';
 import { startFakeSlack, type FakeSlack } from '../test/fakes/slack-server.js';
 import { FAKE_X_BEARER_TOKEN, FAKE_X_USER_TOKENS, startFakeX, type FakeX } from '../test/fakes/x-server.js';
 import { SIGNING_SECRET } from '../test/support/slack-requests.js';
+import { NETWORK_MENTIONS, networkProblems, playNetworks, startDemoNetworks, type DemoNetworks } from './networks.js';
 import { BRAND, SAMPLES, TEAM_TEXT, sample, webhookMention } from './samples.js';
 import { Team, type Person } from './team.js';
 import { Transcript, hhmm, wantsColor } from './transcript.js';
@@ -54,6 +55,7 @@ async function main(): Promise<number> {
   const dataDir = mkdtempSync(join(tmpdir(), 'earshot-demo-'));
   const fakeSlack = await startFakeSlack({ now: () => clock.now().getTime() });
   const fakeX = await startFakeX({ brand: { ...BRAND } });
+  const nets = await startDemoNetworks();
   let earshot: Earshot | undefined;
   const transcript = new Transcript({
     out: process.stdout,
@@ -84,11 +86,12 @@ async function main(): Promise<number> {
       X_API_SECRET: FAKE_X_USER_TOKENS.appSecret,
       X_ACCESS_TOKEN: FAKE_X_USER_TOKENS.accessToken,
       X_ACCESS_SECRET: FAKE_X_USER_TOKENS.accessSecret,
+      ...nets.env,
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
     });
     const logger = createLogger({ level: config.logLevel as LogLevel, secrets: config.secrets, pretty: false, destination: process.stderr });
     // runJobs off and X on manual ticks: the demo runs the SLA sweep and the X poll itself, on its clock.
-    earshot = await startEarshot({ config, logger, clock, host: '127.0.0.1', runJobs: false, x: { manual: true }, homeDebounceMs: 50 });
+    earshot = await startEarshot({ config, logger, clock, host: '127.0.0.1', runJobs: false, x: { manual: true }, bluesky: { manual: true }, mastodon: { manual: true }, homeDebounceMs: 50 });
     fakeSlack.on('call', (c) => transcript.onCall(c));
     fakeX.on('tweet', (t: { text: string; inReplyToTweetId?: string }) =>
       transcript.onX({ kind: 'reply', to: fakeX.getUser(fakeX.getPost(t.inReplyToTweetId ?? '')?.authorId ?? '')?.username ?? '?', text: t.text }),
@@ -97,8 +100,8 @@ async function main(): Promise<number> {
 
     const team = new Team({ earshot, slack: fakeSlack, clock, transcript, webhookSecret: WEBHOOK_SECRET });
     await introduce(earshot, transcript);
-    const stats = await play(earshot, team, fakeX, clock, transcript);
-    return await summarise(earshot, fakeSlack, fakeX, transcript, stats, clock.now(), performance.now() - t0);
+    const stats = await play(earshot, team, fakeX, nets, clock, transcript);
+    return await summarise(earshot, fakeSlack, fakeX, nets, transcript, stats, clock.now(), performance.now() - t0);
   } catch (err) {
     transcript.always(`\nearshot demo failed: ${(err as Error).message}`);
     const recent = fakeSlack.calls.slice(-8).map((c) => `${c.method} ${c.ok ? 'ok' : (c.error ?? c.status)}`);
@@ -107,7 +110,7 @@ async function main(): Promise<number> {
     return 1;
   } finally {
     await earshot?.stop();
-    await Promise.all([fakeSlack.close(), fakeX.close()]);
+    await Promise.all([fakeSlack.close(), fakeX.close(), nets.close()]);
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
@@ -122,7 +125,7 @@ function setUpWorkspace(slack: FakeSlack): void {
 async function introduce(earshot: Earshot, t: Transcript): Promise<void> {
   t.always(quiet ? 'earshot demo (quiet): the real bot on an embedded database, against local fake Slack and X' : '');
   if (quiet) return;
-  t.note('earshot demo: the real bot on an embedded Postgres, against local fake Slack and X servers. No account, no network.');
+  t.note('earshot demo: the real bot on an embedded Postgres, against local fake Slack, X, Bluesky and Mastodon servers. No account, no network.');
   t.note(`earshot is listening on ${earshot.url} (Slack events, webhook, /healthz, /readyz, /metrics)`);
   const ready = (await (await fetch(`${earshot.url}/readyz`)).json()) as { checks: { name: string; ok: boolean; detail?: string }[] };
   for (const c of ready.checks) t.note(`  /readyz ${c.ok ? '✓' : '✗'} ${c.name}: ${c.detail ?? ''}`);
@@ -130,7 +133,7 @@ async function introduce(earshot: Earshot, t: Transcript): Promise<void> {
 }
 
 /** The morning, scene by scene. Returns the /social-stats answer. */
-async function play(earshot: Earshot, team: Team, fakeX: FakeX, clock: ManualClock, t: Transcript): Promise<{ text?: string; blocks?: unknown[] }> {
+async function play(earshot: Earshot, team: Team, fakeX: FakeX, nets: DemoNetworks, clock: ManualClock, t: Transcript): Promise<{ text?: string; blocks?: unknown[] }> {
   const id = async (key: string) => {
     const s = sample(key);
     const externalId = s.via === 'x' ? xIds.get(key) : `${s.source}-${s.key}`;
@@ -165,6 +168,10 @@ async function play(earshot: Earshot, team: Team, fakeX: FakeX, clock: ManualClo
   t.scene(clock.now(), 'Replies go out on X');
   await team.reply(alice, tarmac, TEAM_TEXT.tarmacReply);
   await team.reply(bob, pets, TEAM_TEXT.petsReply, { mode: 'dm' });
+
+  clock.advanceMinutes(1);
+  t.scene(clock.now(), 'Meanwhile on Bluesky and Mastodon');
+  await playNetworks({ earshot, team, nets, t, bluesky: alice, mastodon: bob });
 
   clock.advanceMinutes(3);
   t.scene(clock.now(), 'Escalate the root cause, close the spam, thank a fan');
@@ -205,26 +212,27 @@ async function sweep(earshot: Earshot, team: Team, t: Transcript): Promise<void>
   await team.settle();
 }
 
-async function summarise(earshot: Earshot, slack: FakeSlack, fakeX: FakeX, t: Transcript, stats: { text?: string; blocks?: unknown[] }, asked: Date, ms: number): Promise<number> {
+async function summarise(earshot: Earshot, slack: FakeSlack, fakeX: FakeX, nets: DemoNetworks, t: Transcript, stats: { text?: string; blocks?: unknown[] }, asked: Date, ms: number): Promise<number> {
   const metrics = await (await fetch(`${earshot.url}/metrics`)).text();
   const m = (name: string, labels: Record<string, string> = {}) => sumOf(metrics, name, labels);
   const mentions = await earshot.database.db.selectFrom('mentions').select(['id', 'card_ts', 'source']).execute();
   const failed = await earshot.database.db.selectFrom('slack_jobs').select('id').where('status', '=', 'failed').execute();
   const problems: string[] = [];
-  if (mentions.length !== SAMPLES.length) problems.push(`${mentions.length} mentions stored, expected ${SAMPLES.length}`);
+  if (mentions.length !== SAMPLES.length + NETWORK_MENTIONS) problems.push(`${mentions.length} mentions stored, expected ${SAMPLES.length + NETWORK_MENTIONS}`);
   if (mentions.some((r) => !r.card_ts)) problems.push('a mention has no card');
   if (failed.length > 0) problems.push(`${failed.length} Slack write(s) failed`);
   if (fakeX.tweets.length === 0 || fakeX.dms.length === 0) problems.push('no reply or DM reached X');
+  problems.push(...networkProblems(nets));
   if (!stats.text) problems.push('/social-stats gave no answer');
   if (!slack.topLevel(ESCALATIONS).length) problems.push('no escalation was posted');
 
-  const bySource = ['x', 'facebook', 'instagram', 'reddit', 'tiktok'].map((s) => `${m('earshot_mentions_ingested_total', { source: s })} ${s}`).join(', ');
+  const bySource = ['x', 'bluesky', 'mastodon', 'facebook', 'instagram', 'reddit', 'tiktok'].map((s) => `${m('earshot_mentions_ingested_total', { source: s })} ${s}`).join(', ');
   const avg = m('earshot_first_response_seconds_count') ? Math.round(m('earshot_first_response_seconds_sum') / m('earshot_first_response_seconds_count') / 60) : 0;
   t.always('');
   t.always('Summary (from earshot’s /metrics):');
   t.always(`  mentions ingested: ${m('earshot_mentions_ingested_total')} (${bySource}); duplicates ignored: ${m('earshot_mentions_duplicate_total')}; X posts read: ${m('earshot_x_posts_read_total')}`);
   t.always(`  cards posted: ${m('earshot_cards_posted_total')}; claims: ${m('earshot_claims_total')} (${m('earshot_claim_conflicts_total')} lost to someone faster); escalations posted: ${slack.topLevel(ESCALATIONS).length}`);
-  t.always(`  replies: ${m('earshot_replies_total', { outcome: 'sent' })} (${m('earshot_replies_total', { destination: 'x', outcome: 'sent' })} sent on X: ${fakeX.tweets.length} public, ${fakeX.dms.length} DM); average first response: ${avg} min`);
+  t.always(`  replies: ${m('earshot_replies_total', { outcome: 'sent' })} (${m('earshot_replies_total', { destination: 'x', outcome: 'sent' })} sent on X: ${fakeX.tweets.length} public, ${fakeX.dms.length} DM; ${m('earshot_replies_total', { destination: 'bluesky', outcome: 'sent' })} on Bluesky, ${m('earshot_replies_total', { destination: 'mastodon', outcome: 'sent' })} on Mastodon); average first response: ${avg} min`);
   t.always(`  SLA reminders: ${m('earshot_reminders_sent_total')} (${m('earshot_sla_breaches_total')} breaches); Slack errors: ${m('earshot_slack_errors_total')}; card queue depth now: ${m('earshot_card_queue_depth')}`);
   if (quiet) {
     t.always('');
