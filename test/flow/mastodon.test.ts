@@ -109,4 +109,16 @@ describe('Mastodon, end to end', () => {
       expect(cards.get(r.id)).toBe(1);
     }
   });
+
+  it('a revoked token shows in /readyz (not required, with what to do) and stops only Mastodon', async () => {
+    fake.revokeToken();
+    await app.mastodon.pollNow();
+    const r = await fetch(`${app.url}/readyz`);
+    expect(r.status).toBe(200);
+    expect(await readyCheck(app, 'mastodon')).toMatchObject({ ok: false, required: false, detail: expect.stringContaining('MASTODON_ACCESS_TOKEN') });
+    expect(await metricValue(app, 'earshot_source_requests_total', { source: 'mastodon', status: '401' })).toBeGreaterThan(0);
+    // The rest of earshot keeps working: another network's mention still becomes a card.
+    const w = await app.webhook(sampleMention({ source: 'threads' }));
+    expect(w.status).toBe(202);
+  });
 });
