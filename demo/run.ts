@@ -2,7 +2,7 @@
  * `npm run demo`: earshot working end to end with no account and no database server.
  *
  * The real bot (`startEarshot`, HTTP mode, or Socket Mode with --socket) runs on an embedded Postgres in a temporary directory,
- * against the local fake Slack and fake X servers on 127.0.0.1. Sample mentions arrive through the
+ * against the local fake Slack, X, Bluesky and Mastodon servers on 127.0.0.1. Sample mentions arrive through the
  * signed webhook and through earshot's own X poller; a small team clicks Claim, Reply, Escalate and
  * the card menu through the real interaction endpoint; the SLA sweep runs on a clock the demo moves
  * forward; a lead asks /social-stats. The transcript is what the channel would show.
@@ -27,6 +27,7 @@ import { startFakeSocketMode } from '../test/fakes/socket-mode.js';
 import { FAKE_X_BEARER_TOKEN, FAKE_X_USER_TOKENS, startFakeX, type FakeX } from '../test/fakes/x-server.js';
 import { SIGNING_SECRET } from '../test/support/slack-requests.js';
 import { playConversations } from './conversations.js';
+import { NETWORK_MENTIONS, networkProblems, playNetworks, startDemoNetworks, type DemoNetworks } from './networks.js';
 import { BRAND, SAMPLES, TEAM_TEXT, sample, webhookMention } from './samples.js';
 import { Team, type Person } from './team.js';
 import { Transcript, hhmm, wantsColor } from './transcript.js';
@@ -59,6 +60,7 @@ async function main(): Promise<number> {
   const fakeSlack = await startFakeSlack({ now: () => clock.now().getTime() });
   const fakeX = await startFakeX({ brand: { ...BRAND } });
   const fakeSocket = socketMode ? await startFakeSocketMode(fakeSlack) : undefined;
+  const nets = await startDemoNetworks();
   let earshot: Earshot | undefined;
   const transcript = new Transcript({
     out: process.stdout,
@@ -89,11 +91,12 @@ async function main(): Promise<number> {
       X_API_SECRET: FAKE_X_USER_TOKENS.appSecret,
       X_ACCESS_TOKEN: FAKE_X_USER_TOKENS.accessToken,
       X_ACCESS_SECRET: FAKE_X_USER_TOKENS.accessSecret,
+      ...nets.env,
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
     });
     const logger = createLogger({ level: config.logLevel as LogLevel, secrets: config.secrets, pretty: false, destination: process.stderr });
     // runJobs off and X on manual ticks: the demo runs the SLA sweep and the X poll itself, on its clock.
-    earshot = await startEarshot({ config, logger, clock, host: '127.0.0.1', runJobs: false, x: { manual: true }, homeDebounceMs: 50 });
+    earshot = await startEarshot({ config, logger, clock, host: '127.0.0.1', runJobs: false, x: { manual: true }, bluesky: { manual: true }, mastodon: { manual: true }, homeDebounceMs: 50 });
     fakeSlack.on('call', (c) => transcript.onCall(c));
     fakeX.on('tweet', (t: { text: string; inReplyToTweetId?: string }) =>
       transcript.onX({ kind: 'reply', to: fakeX.getUser(fakeX.getPost(t.inReplyToTweetId ?? '')?.authorId ?? '')?.username ?? '?', text: t.text }),
@@ -102,8 +105,8 @@ async function main(): Promise<number> {
 
     const team = new Team({ earshot, slack: fakeSlack, clock, transcript, webhookSecret: WEBHOOK_SECRET, socket: fakeSocket });
     await introduce(earshot, transcript);
-    const { stats, conversations } = await play(earshot, team, fakeSlack, fakeX, clock, transcript);
-    return await summarise(earshot, fakeSlack, fakeX, transcript, stats, conversations, clock.now(), performance.now() - t0);
+    const { stats, conversations } = await play(earshot, team, fakeSlack, fakeX, nets, clock, transcript);
+    return await summarise(earshot, fakeSlack, fakeX, nets, transcript, stats, conversations, clock.now(), performance.now() - t0);
   } catch (err) {
     transcript.always(`\nearshot demo failed: ${(err as Error).message}`);
     const recent = fakeSlack.calls.slice(-8).map((c) => `${c.method} ${c.ok ? 'ok' : (c.error ?? c.status)}`);
@@ -112,7 +115,7 @@ async function main(): Promise<number> {
     return 1;
   } finally {
     await earshot?.stop();
-    await Promise.all([fakeSlack.close(), fakeX.close(), fakeSocket?.close()]);
+    await Promise.all([fakeSlack.close(), fakeX.close(), fakeSocket?.close(), nets.close()]);
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
@@ -128,7 +131,7 @@ async function introduce(earshot: Earshot, t: Transcript): Promise<void> {
   const mode = socketMode ? ' in Socket Mode' : '';
   t.always(quiet ? `earshot demo (quiet): the real bot${mode} on an embedded database, against local fake Slack and X` : '');
   if (quiet) return;
-  t.note(`earshot demo: the real bot${mode} on an embedded Postgres, against local fake Slack and X servers. No account, no network.`);
+  t.note(`earshot demo: the real bot${mode} on an embedded Postgres, against local fake Slack, X, Bluesky and Mastodon servers. No account, no network.`);
   t.note(`earshot is listening on ${earshot.url} (Slack events, webhook, /healthz, /readyz, /metrics)`);
   const ready = (await (await fetch(`${earshot.url}/readyz`)).json()) as { checks: { name: string; ok: boolean; detail?: string }[] };
   for (const c of ready.checks) t.note(`  /readyz ${c.ok ? '✓' : '✗'} ${c.name}: ${c.detail ?? ''}`);
@@ -141,6 +144,7 @@ async function play(
   team: Team,
   slack: FakeSlack,
   fakeX: FakeX,
+  nets: DemoNetworks,
   clock: ManualClock,
   t: Transcript,
 ): Promise<{ stats: { text?: string; blocks?: unknown[] }; conversations: string[] }> {
@@ -178,6 +182,10 @@ async function play(
   t.scene(clock.now(), 'Replies go out on X');
   await team.reply(alice, tarmac, TEAM_TEXT.tarmacReply);
   await team.reply(bob, pets, TEAM_TEXT.petsReply, { mode: 'dm' });
+
+  clock.advanceMinutes(1);
+  t.scene(clock.now(), 'Meanwhile on Bluesky and Mastodon');
+  await playNetworks({ earshot, team, nets, t, bluesky: alice, mastodon: bob });
 
   clock.advanceMinutes(3);
   t.scene(clock.now(), 'Escalate the root cause, close the spam, thank a fan');
@@ -245,6 +253,7 @@ async function summarise(
   earshot: Earshot,
   slack: FakeSlack,
   fakeX: FakeX,
+  nets: DemoNetworks,
   t: Transcript,
   stats: { text?: string; blocks?: unknown[] },
   conversations: string[],
@@ -256,21 +265,22 @@ async function summarise(
   const mentions = await earshot.database.db.selectFrom('mentions').select(['id', 'card_ts', 'source']).execute();
   const failed = await earshot.database.db.selectFrom('slack_jobs').select('id').where('status', '=', 'failed').execute();
   const problems: string[] = [];
-  if (mentions.length !== SAMPLES.length) problems.push(`${mentions.length} mentions stored, expected ${SAMPLES.length}`);
+  if (mentions.length !== SAMPLES.length + NETWORK_MENTIONS) problems.push(`${mentions.length} mentions stored, expected ${SAMPLES.length + NETWORK_MENTIONS}`);
   if (mentions.some((r) => !r.card_ts)) problems.push('a mention has no card');
   if (failed.length > 0) problems.push(`${failed.length} Slack write(s) failed`);
   if (fakeX.tweets.length === 0 || fakeX.dms.length === 0) problems.push('no reply or DM reached X');
+  problems.push(...networkProblems(nets));
   if (!stats.text) problems.push('/social-stats gave no answer');
   if (!slack.topLevel(ESCALATIONS).length) problems.push('no escalation was posted');
   if (conversations.length > 0) problems.push(`conversations: ${conversations.join('; ')}`);
 
-  const bySource = ['x', 'facebook', 'instagram', 'reddit', 'tiktok'].map((s) => `${m('earshot_mentions_ingested_total', { source: s })} ${s}`).join(', ');
+  const bySource = ['x', 'bluesky', 'mastodon', 'facebook', 'instagram', 'reddit', 'tiktok'].map((s) => `${m('earshot_mentions_ingested_total', { source: s })} ${s}`).join(', ');
   const avg = m('earshot_first_response_seconds_count') ? Math.round(m('earshot_first_response_seconds_sum') / m('earshot_first_response_seconds_count') / 60) : 0;
   t.always('');
   t.always('Summary (from earshot’s /metrics):');
   t.always(`  mentions ingested: ${m('earshot_mentions_ingested_total')} (${bySource}); duplicates ignored: ${m('earshot_mentions_duplicate_total')}; X posts read: ${m('earshot_x_posts_read_total')}`);
   t.always(`  cards posted: ${m('earshot_cards_posted_total')}; claims: ${m('earshot_claims_total')} (${m('earshot_claim_conflicts_total')} lost to someone faster); escalations posted: ${slack.topLevel(ESCALATIONS).length}`);
-  t.always(`  replies: ${m('earshot_replies_total', { outcome: 'sent' })} (${m('earshot_replies_total', { destination: 'x', outcome: 'sent' })} sent on X: ${fakeX.tweets.length} public, ${fakeX.dms.length} DM); average first response: ${avg} min`);
+  t.always(`  replies: ${m('earshot_replies_total', { outcome: 'sent' })} (${m('earshot_replies_total', { destination: 'x', outcome: 'sent' })} sent on X: ${fakeX.tweets.length} public, ${fakeX.dms.length} DM; ${m('earshot_replies_total', { destination: 'bluesky', outcome: 'sent' })} on Bluesky, ${m('earshot_replies_total', { destination: 'mastodon', outcome: 'sent' })} on Mastodon); average first response: ${avg} min`);
   t.always(
     `  conversations: ${m('earshot_posts_joined_total')} posts joined a case, ${m('earshot_cases_reopened_total')} cases reopened, ${m('earshot_brand_replies_outside_total')} brand replies seen outside earshot; X owned reads: ${m('earshot_x_posts_read_total', { source: 'own' })}`,
   );

@@ -28,6 +28,8 @@ import { InFlight, trackListeners } from './slack/in-flight.js';
 import { registerListeners } from './slack/listeners/index.js';
 import { Permissions } from './slack/permissions.js';
 import type { IncomingMention } from './domain/mention.js';
+import { BlueskyIntegration, type PollTuning } from './sources/bluesky/index.js';
+import { MastodonIntegration } from './sources/mastodon/index.js';
 import { XIntegration, type XTuning } from './sources/x/index.js';
 
 export interface StartOptions {
@@ -50,6 +52,9 @@ export interface StartOptions {
   x?: XTuning;
   /** Socket Mode reconnect back-off and ack deadline (tests: short waits). */
   socket?: SocketTuning;
+  /** Bluesky and Mastodon source tuning (tests: manual ticks, small pages). */
+  bluesky?: PollTuning;
+  mastodon?: PollTuning;
   /** Quiet time before App Home views are refreshed after a change (default 2 s). */
   homeDebounceMs?: number;
   /** How long one /metrics gauge refresh serves every request (default 2 s). */
@@ -84,6 +89,10 @@ export interface Earshot {
   ingest(mentions: IncomingMention[]): Promise<IngestResult>;
   /** The X source: reading (poll or stream), the X reply sender, its health. */
   x: XIntegration;
+  /** The Bluesky source (notifications, the brand's feed, the reply sender, its health). */
+  bluesky: BlueskyIntegration;
+  /** The Mastodon source (mentions, the brand's statuses, the reply sender, its health). */
+  mastodon: MastodonIntegration;
   /** Stops taking work, finishes what is in flight, closes the database (unless it was given). */
   stop(): Promise<void>;
 }
@@ -158,7 +167,10 @@ export async function startEarshot(opts: StartOptions): Promise<Earshot> {
     onChanged: (m) => home.changed(m),
   });
   const x = new XIntegration({ config, logger, metrics, clock, tuning: opts.x });
-  const replySenders = [...(opts.replySenders ?? []), ...(x.replySender ? [x.replySender] : []), recordedElsewhere];
+  const bluesky = new BlueskyIntegration({ config: config.bluesky, logger, metrics, clock, tuning: opts.bluesky });
+  const mastodon = new MastodonIntegration({ config: config.mastodon, logger, metrics, clock, tuning: opts.mastodon });
+  const networkSenders = [x.replySender, bluesky.replySender, mastodon.replySender].filter((s): s is ReplyOut => s !== undefined);
+  const replySenders = [...(opts.replySenders ?? []), ...networkSenders, recordedElsewhere];
   const replies = new Replies({ db, triage, clock, senders: replySenders, metrics });
   const slaSweep = new SlaSweep({
     database,
@@ -207,6 +219,9 @@ export async function startEarshot(opts: StartOptions): Promise<Earshot> {
     ...(slack.socket ? [slackSocketCheck(slack.socket)] : []),
     // What the X source itself saw (refused keys, unknown brand, rate-limit waits): no extra billed calls.
     { name: 'x', required: false, check: () => Promise.resolve(x.check()) },
+    // Likewise what the Bluesky and Mastodon readers last saw (a refused credential, a rate-limit wait).
+    { name: 'bluesky', required: false, check: () => Promise.resolve(bluesky.check()) },
+    { name: 'mastodon', required: false, check: () => Promise.resolve(mastodon.check()) },
   ];
 
   const http = createHttpServer({
@@ -234,6 +249,8 @@ export async function startEarshot(opts: StartOptions): Promise<Earshot> {
   await slack.start();
   if (opts.runQueue !== false) queue.start();
   x.start({ database, ingest });
+  bluesky.start({ database, ingest });
+  mastodon.start({ database, ingest });
   const jobs = opts.runJobs === false ? undefined : startJobs({ config, logger, slaSweep, pruneSentJobs: () => pruneSentJobs(db, { now: clock.now() }) });
   permissions.warm();
   logger.info({ port, mode: config.slack.mode, channel: config.slack.triageChannel }, 'earshot is listening');
@@ -258,13 +275,15 @@ export async function startEarshot(opts: StartOptions): Promise<Earshot> {
     home,
     ingest,
     x,
+    bluesky,
+    mastodon,
     async stop() {
       if (stopped) return;
       stopped = true;
       // No new ticks; a sweep in flight finishes before the database closes.
       await jobs?.stop();
-      // No new X reads; a page in flight is dropped unstored (its cursor has not moved).
-      await x.stop();
+      // No new reads from the networks; a page in flight is dropped unstored (its cursor has not moved).
+      await Promise.all([x.stop(), bluesky.stop(), mastodon.stop()]);
       // Stop taking work: no new connections or Slack events, no new queue leases.
       const queueStopped = queue.stop();
       await Promise.all([closeHttpServer(http), slack.stop()]);

@@ -43,6 +43,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       labelNames: ['source'],
       registers: [registry],
     }),
+    sourceRequests: new Counter({
+      name: 'earshot_source_requests_total',
+      help: 'Requests to the open networks (Bluesky, Mastodon), by source, endpoint and HTTP status (network_error: no answer)',
+      labelNames: ['source', 'endpoint', 'status'],
+      registers: [registry],
+    }),
     webhookRequests: new Counter({ name: 'earshot_webhook_requests_total', help: 'Webhook requests, by HTTP status', labelNames: ['status'], registers: [registry] }),
   };
   return m;

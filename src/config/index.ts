@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
 import type { ConfigArea } from './area.js';
+import { blueskyArea } from './bluesky.js';
 import { databaseArea } from './database.js';
 import type { Env } from './fields.js';
 import { ingestArea } from './ingest.js';
+import { mastodonArea } from './mastodon.js';
 import { priorityArea } from './priority.js';
 import { runtimeArea } from './runtime.js';
 import { slackArea } from './slack.js';
@@ -21,13 +23,15 @@ import { xArea } from './x.js';
  * built from `fields.ts`, a `superRefine` for rules across them, and a `transform` into
  * `{ cases: {...} }`; then one entry in `areas`.
  */
-const areas = [slackArea, runtimeArea, databaseArea, ingestArea, xArea, priorityArea, slaArea, statsArea] as const;
+const areas = [slackArea, runtimeArea, databaseArea, ingestArea, xArea, blueskyArea, mastodonArea, priorityArea, slaArea, statsArea] as const;
 
 export type { LogLevel } from './runtime.js';
 export type { SlackConfig } from './slack.js';
 export type { DatabaseConfig } from './database.js';
 export type { IngestConfig } from './ingest.js';
 export type { XConfig, XUserCredentials } from './x.js';
+export type { BlueskyConfig } from './bluesky.js';
+export type { MastodonConfig } from './mastodon.js';
 export type { SlaConfig } from './sla.js';
 export type { StatsConfig } from './stats.js';
 

@@ -3,7 +3,7 @@ import type { ReplyRow, SavedReplyRow } from './schema.js';
 
 export async function insertReply(
   db: Executor,
-  r: { mentionId: number; userId: string; text: string; mode: 'public' | 'dm'; destination: 'x' | 'elsewhere' },
+  r: { mentionId: number; userId: string; text: string; mode: 'public' | 'dm'; destination: 'x' | 'bluesky' | 'mastodon' | 'elsewhere' },
 ): Promise<number> {
   const row = await db
     .insertInto('replies')

@@ -116,7 +116,7 @@ export interface RepliesTable {
   slack_user_id: string;
   text: string;
   mode: 'public' | 'dm';
-  destination: 'x' | 'elsewhere';
+  destination: 'x' | 'bluesky' | 'mastodon' | 'elsewhere';
   status: 'sending' | 'sent' | 'failed';
   external_id: string | null;
   external_url: string | null;

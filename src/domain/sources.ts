@@ -1,12 +1,21 @@
 /**
- * Sources earshot reads itself, with their own credentials and reply path. A webhook may not post
- * mentions under these names: a reply to such a mention would go out as the brand on that network.
+ * The networks earshot reads and answers on by itself. Their posts come only from earshot's own
+ * readers, never through the webhook, so a forged or mistaken webhook post cannot pose as one
+ * (and collide with the ids the reader stores).
  */
-export const NATIVE_SOURCES: readonly string[] = ['x'];
+export const NATIVE_SOURCES = ['x', 'bluesky', 'mastodon'] as const;
 
-export function isNativeSource(source: string): boolean {
-  return NATIVE_SOURCES.includes(source.toLowerCase());
+export type NativeSource = (typeof NATIVE_SOURCES)[number];
+
+export function isNativeSource(source: string): source is NativeSource {
+  return (NATIVE_SOURCES as readonly string[]).includes(source.toLowerCase());
 }
+
+/** Where a reply typed in Slack went: posted on a native network, or recorded as sent elsewhere. */
+export type ReplyDestination = NativeSource | 'elsewhere';
+
+/** How the networks are named to people. */
+export const NETWORK_NAMES: Record<NativeSource, string> = { x: 'X', bluesky: 'Bluesky', mastodon: 'Mastodon' };
 
 /**
  * The metric label for a source: webhook callers choose `source` freely, and every distinct value
@@ -14,5 +23,5 @@ export function isNativeSource(source: string): boolean {
  */
 export function sourceLabel(source: string, listed: readonly string[]): string {
   const s = source.toLowerCase();
-  return NATIVE_SOURCES.includes(s) || listed.includes(s) ? s : 'other';
+  return isNativeSource(s) || listed.includes(s) ? s : 'other';
 }

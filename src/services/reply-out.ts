@@ -1,4 +1,5 @@
 import type { MentionRow } from '../db/schema.js';
+import type { ReplyDestination } from '../domain/sources.js';
 
 export type ReplyMode = 'public' | 'dm';
 
@@ -22,11 +23,11 @@ export type SendOutcome =
   | { ok: false; reason: string; retryable: boolean };
 
 /**
- * The reply-out port: where a reply typed in Slack goes. The X sender posts it; the fallback
+ * The reply-out port: where a reply typed in Slack goes. The native networks' senders (X, Bluesky, Mastodon) post it; the fallback
  * records it as sent elsewhere (the person posts it themselves and may paste a link).
  */
 export interface ReplyOut {
-  readonly destination: 'x' | 'elsewhere';
+  readonly destination: ReplyDestination;
   /** Whether this sender handles replies to `m`. */
   handles(m: MentionRow): boolean;
   /** One line for the Reply modal saying what will happen on submit. */

@@ -139,10 +139,10 @@ export class Triage {
   async recordReplySent(
     mentionId: number,
     userId: string,
-    reply: { id: number; text: string; mode: 'public' | 'dm'; destination: 'x' | 'elsewhere'; url?: string | null; externalId?: string | null },
+    reply: { id: number; text: string; mode: 'public' | 'dm'; destination: 'x' | 'bluesky' | 'mastodon' | 'elsewhere'; url?: string | null; externalId?: string | null },
   ): Promise<MentionRow> {
     const now = this.deps.clock.now();
-    const where = reply.destination === 'x' ? (reply.mode === 'dm' ? 'by direct message on X' : 'publicly on X') : `${reply.mode === 'dm' ? 'privately' : 'publicly'}, sent outside earshot`;
+    const where = reply.destination === 'elsewhere' ? `${reply.mode === 'dm' ? 'privately' : 'publicly'}, sent outside earshot` : `${reply.mode === 'dm' ? 'by direct message' : 'publicly'} on ${{ x: 'X', bluesky: 'Bluesky', mastodon: 'Mastodon' }[reply.destination]}`;
     return this.change(mentionId, {
       request: { action: 'reply', actor: userId },
       set: (before) => ({

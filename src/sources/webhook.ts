@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { NATIVE_SOURCES, isNativeSource } from '../domain/sources.js';
 import type { IncomingMention } from '../domain/mention.js';
+import { NETWORK_NAMES, isNativeSource } from '../domain/sources.js';
 
 /**
  * `POST /ingest/mentions`: mentions from any network, signed by the sender.
@@ -71,10 +71,7 @@ export const OUTBOUND_NEEDS_REPLY_TO = 'an outbound post must say which post it 
 const mentionSchema = z.object({
   source: nonEmpty
     .max(40, 'must be at most 40 characters')
-    .regex(/^[a-z0-9_.-]+$/i, 'must be letters, digits, _ . or - (e.g. "facebook")')
-    .refine((s) => !isNativeSource(s), {
-      message: `is a source earshot reads itself (${NATIVE_SOURCES.join(', ')}); the webhook may not add mentions under it, since replies to them would go out as the brand. Use another name (e.g. "x-archive")`,
-    }),
+    .regex(/^[a-z0-9_.-]+$/i, 'must be letters, digits, _ . or - (e.g. "facebook")'),
   id: z.union([nonEmpty.max(200, 'must be at most 200 characters'), z.number().int().nonnegative().transform(String)]),
   url: httpUrl,
   text: z.string({ message: 'is required (the text of the post)' }).max(40_000, 'must be at most 40000 characters'),
@@ -96,6 +93,10 @@ const mentionSchema = z.object({
   conversation_id: externalId.nullish(),
   direction: z.enum(['inbound', 'outbound'], { message: 'must be "inbound" (the default) or "outbound" (the brand\'s own post)' }).nullish(),
 }).superRefine((m, ctx) => {
+  if (isNativeSource(m.source)) {
+    const name = NETWORK_NAMES[m.source.toLowerCase() as keyof typeof NETWORK_NAMES];
+    ctx.addIssue({ code: 'custom', path: ['source'], message: `"${m.source}" is read by earshot itself (see the README's ${name} section), not through the webhook: it may not add mentions under a source earshot reads itself, since replies to them would go out as the brand. Use another name (e.g. "x-archive")` });
+  }
   if (m.direction === 'outbound' && !m.in_reply_to) ctx.addIssue({ code: 'custom', path: ['in_reply_to'], message: OUTBOUND_NEEDS_REPLY_TO });
   if (m.in_reply_to && m.in_reply_to === m.id) ctx.addIssue({ code: 'custom', path: ['in_reply_to'], message: 'must not be the post\'s own id' });
 });

@@ -17,7 +17,7 @@ export interface SlackMessage {
 
 const PRIORITY_BADGE = { high: ':red_circle: high', normal: ':large_yellow_circle: normal', low: ':white_circle: low' } as const;
 const SENTIMENT_BADGE: Record<string, string> = { positive: ':slightly_smiling_face: positive', neutral: ':neutral_face: neutral', negative: ':rage: negative' };
-const SOURCE_NAME: Record<string, string> = { x: 'X', twitter: 'X', facebook: 'Facebook', instagram: 'Instagram', tiktok: 'TikTok', reddit: 'Reddit', threads: 'Threads', bluesky: 'Bluesky', linkedin: 'LinkedIn', youtube: 'YouTube' };
+const SOURCE_NAME: Record<string, string> = { x: 'X', twitter: 'X', facebook: 'Facebook', instagram: 'Instagram', tiktok: 'TikTok', reddit: 'Reddit', threads: 'Threads', bluesky: 'Bluesky', mastodon: 'Mastodon', linkedin: 'LinkedIn', youtube: 'YouTube' };
 
 export function sourceName(source: string): string {
   return SOURCE_NAME[source] ?? source;

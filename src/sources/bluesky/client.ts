@@ -10,9 +10,10 @@ import { XRPCError } from '@atproto/xrpc';
 import type { Clock } from '../../clock.js';
 import type { Db } from '../../db/database.js';
 import type { Logger } from '../../logger.js';
+import type { Metrics } from '../../metrics.js';
 import { readState, writeState } from '../../db/app-state.js';
-import type { SimpleGate } from './gate.js';
-import type { SourceHealth } from './health.js';
+import type { SimpleGate } from '../gate.js';
+import type { SourceHealth } from '../health.js';
 
 export const BSKY_STATE = { session: 'bluesky:session', login: 'bluesky:login' } as const;
 
@@ -28,6 +29,7 @@ export interface BlueskyClientDeps {
   gate: SimpleGate;
   /** Least time between two logins (default 5 minutes). */
   loginGapMs?: number;
+  metrics?: Metrics;
 }
 
 type HeaderBag = Readonly<Record<string, string | undefined>> | undefined;
@@ -53,6 +55,7 @@ export class BlueskyClient {
   constructor(private readonly d: BlueskyClientDeps) {
     this.agent = new AtpAgent({
       service: d.service,
+      fetch: countedFetch(d.metrics),
       persistSession: (evt, session) => {
         const db = this.db;
         // A refresh that failed on the network leaves the session valid: keep the stored one.
@@ -153,6 +156,22 @@ export class BlueskyClient {
       return { ok: false, kind: 'failed', until, status, error: x?.error, reason };
     }
   }
+}
+
+/** Every XRPC call (logins and refreshes too) counted by its method, e.g. app.bsky.notification.listNotifications. */
+function countedFetch(metrics: Metrics | undefined): typeof globalThis.fetch {
+  return async (input, init) => {
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    const endpoint = /\/xrpc\/([\w.]+)/.exec(url)?.[1] ?? 'other';
+    try {
+      const res = await fetch(input, init);
+      metrics?.sourceRequests.inc({ source: 'bluesky', endpoint, status: String(res.status) });
+      return res;
+    } catch (err) {
+      metrics?.sourceRequests.inc({ source: 'bluesky', endpoint, status: 'network_error' });
+      throw err;
+    }
+  };
 }
 
 const SESSION_ERRORS = new Set(['ExpiredToken', 'InvalidToken', 'AuthenticationRequired']);

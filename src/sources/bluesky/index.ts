@@ -5,20 +5,19 @@
  */
 import type { Clock } from '../../clock.js';
 import { isConnectionError, type Database } from '../../db/database.js';
-import { runAsLeader } from '../../db/leader.js';
+import { LOCK, runAsLeader } from '../../db/leader.js';
 import type { Logger } from '../../logger.js';
+import type { Metrics } from '../../metrics.js';
 import type { IngestResult } from '../../services/ingest.js';
 import type { ReplyOut } from '../../services/reply-out.js';
 import type { IncomingMention } from '../../domain/mention.js';
 import { BlueskyClient } from './client.js';
 import type { BlueskyConfig } from './config.js';
-import { SimpleGate } from './gate.js';
-import { SourceHealth } from './health.js';
+import { SimpleGate } from '../gate.js';
+import { SourceHealth } from '../health.js';
 import { BlueskyPoller, type ListOutcome } from './poller.js';
 import { blueskyReplySender } from './reply-sender.js';
 
-/** Advisory lock key of the Bluesky poller (beside LOCK in src/db/leader.ts). */
-export const BLUESKY_LOCK = 7_100_015;
 
 export interface PollTuning {
   /** No timer: ticks run only through pollNow() (tests). */
@@ -40,12 +39,12 @@ export class BlueskyIntegration {
   private stopped = false;
   private abandoned = false;
 
-  constructor(private readonly o: { config: BlueskyConfig; logger: Logger; clock: Clock; tuning?: PollTuning }) {
+  constructor(private readonly o: { config: BlueskyConfig; logger: Logger; clock: Clock; metrics?: Metrics; tuning?: PollTuning }) {
     this.logger = o.logger.child({ component: 'bluesky' });
     const account = o.config.account;
     this.health = new SourceHealth('Bluesky', account ? `polling every ${o.config.pollSeconds} s for @${account.handle}` : 'off', this.logger, () => o.clock.now());
     if (!account) return;
-    this.client = new BlueskyClient({ service: o.config.service, handle: account.handle, appPassword: account.appPassword, clock: o.clock, logger: this.logger, health: this.health, gate: new SimpleGate(o.clock), loginGapMs: o.tuning?.loginGapMs });
+    this.client = new BlueskyClient({ service: o.config.service, handle: account.handle, appPassword: account.appPassword, clock: o.clock, logger: this.logger, health: this.health, metrics: o.metrics, gate: new SimpleGate(o.clock), loginGapMs: o.tuning?.loginGapMs });
     this.replySender = blueskyReplySender({ client: this.client, handle: account.handle, logger: this.logger });
   }
 
@@ -110,7 +109,7 @@ export class BlueskyIntegration {
     if (!database || !poller) return undefined;
     let out: ListOutcome[] | undefined;
     try {
-      await runAsLeader(database, BLUESKY_LOCK, async () => {
+      await runAsLeader(database, LOCK.blueskyPoller, async () => {
         out = await poller.pollOnce();
       });
     } catch (err) {

@@ -11,7 +11,7 @@ import type { IncomingMention } from '../../domain/mention.js';
 import { readState, writeState } from '../../db/app-state.js';
 import type { BlueskyClient } from './client.js';
 import { advance, freshCursor, isNew, type ListCursor } from './cursor.js';
-import type { SourceHealth } from './health.js';
+import type { SourceHealth } from '../health.js';
 import { asPostRecord, toMention, type BskyPostLike } from './normalise.js';
 
 export const BSKY_CURSOR = { notifications: 'bluesky:cursor:notifications', feed: 'bluesky:cursor:feed' } as const;

@@ -13,8 +13,7 @@ export const BLUESKY_MAX_GRAPHEMES = 300;
 
 export function blueskyReplySender(d: { client: BlueskyClient; handle: string; logger: Logger }): ReplyOut {
   return {
-    // The port's union names X and the fallback; a network's own name is what the metrics need.
-    destination: BLUESKY_SOURCE as ReplyOut['destination'],
+    destination: BLUESKY_SOURCE,
     handles: (m) => m.source === BLUESKY_SOURCE,
     describe: (m) =>
       `Posted on Bluesky as @${d.handle} when you submit: a public reply under @${m.author_handle}'s post (${BLUESKY_MAX_GRAPHEMES} characters at most). Bluesky has no private answer earshot can send: reply publicly, or write to them in the Bluesky app and record it here.`,

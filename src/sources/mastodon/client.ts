@@ -4,8 +4,9 @@
  * on every answer and the Link header's min_id to page forward from its stored cursor.
  */
 import type { Clock } from '../../clock.js';
-import type { SimpleGate } from '../bluesky/gate.js';
-import type { SourceHealth } from '../bluesky/health.js';
+import type { Metrics } from '../../metrics.js';
+import type { SimpleGate } from '../gate.js';
+import type { SourceHealth } from '../health.js';
 
 export type MastoResult<T> = { ok: true; data: T; link: { next?: string; prev?: string } } | { ok: false; kind: 'waiting' | 'failed'; until?: Date; status?: number; reason: string };
 
@@ -24,7 +25,7 @@ export function parseLink(header: string | null): { next?: string; prev?: string
 
 export class MastodonClient {
   constructor(
-    private readonly d: { url: string; accessToken: string; clock: Clock; gate: SimpleGate; health: SourceHealth; timeoutMs?: number },
+    private readonly d: { url: string; accessToken: string; clock: Clock; gate: SimpleGate; health: SourceHealth; timeoutMs?: number; metrics?: Metrics },
   ) {}
 
   get base(): string {
@@ -37,6 +38,9 @@ export class MastodonClient {
     if (blocked) return { ok: false, kind: 'waiting', until: blocked, reason: `waiting for Mastodon's rate limit until ${blocked.toISOString()}` };
     const u = new URL(this.d.url + path);
     for (const [k, v] of o.query ?? []) u.searchParams.append(k, v);
+    // Ids out of the label, so the metric stays small: /api/v1/accounts/:id/statuses.
+    const endpoint = `${method} ${path.replace(/\/\d+(?=\/|$)/g, '/:id')}`;
+    const count = (status: string) => this.d.metrics?.sourceRequests.inc({ source: 'mastodon', endpoint, status });
     let res: Response;
     try {
       res = await fetch(u, {
@@ -50,9 +54,11 @@ export class MastodonClient {
         signal: AbortSignal.timeout(this.d.timeoutMs ?? 15_000),
       });
     } catch (err) {
+      count('network_error');
       const until = gate.failure(bucket, 'backoff');
       return { ok: false, kind: 'failed', until, reason: `Mastodon unreachable: ${(err as Error).message}` };
     }
+    count(String(res.status));
     const remaining = res.headers.get('x-ratelimit-remaining');
     // Mastodon sends the reset as an ISO 8601 time, not seconds.
     const reset = Date.parse(res.headers.get('x-ratelimit-reset') ?? '');

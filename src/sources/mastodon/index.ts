@@ -6,12 +6,13 @@
  */
 import type { Clock } from '../../clock.js';
 import { isConnectionError, type Database } from '../../db/database.js';
-import { runAsLeader } from '../../db/leader.js';
+import { LOCK, runAsLeader } from '../../db/leader.js';
 import type { Logger } from '../../logger.js';
+import type { Metrics } from '../../metrics.js';
 import type { IngestResult } from '../../services/ingest.js';
 import type { ReplyOut } from '../../services/reply-out.js';
-import { SimpleGate } from '../bluesky/gate.js';
-import { SourceHealth } from '../bluesky/health.js';
+import { SimpleGate } from '../gate.js';
+import { SourceHealth } from '../health.js';
 import type { PollTuning } from '../bluesky/index.js';
 import type { IncomingMention } from '../../domain/mention.js';
 import { MastodonClient } from './client.js';
@@ -19,8 +20,6 @@ import type { MastodonConfig } from './config.js';
 import { MastodonPoller, type MastoListOutcome } from './poller.js';
 import { mastodonReplySender } from './reply-sender.js';
 
-/** Advisory lock key of the Mastodon poller (beside LOCK in src/db/leader.ts). */
-export const MASTODON_LOCK = 7_100_016;
 
 export class MastodonIntegration {
   readonly replySender?: ReplyOut;
@@ -34,12 +33,12 @@ export class MastodonIntegration {
   private stopped = false;
   private abandoned = false;
 
-  constructor(private readonly o: { config: MastodonConfig; logger: Logger; clock: Clock; tuning?: PollTuning }) {
+  constructor(private readonly o: { config: MastodonConfig; logger: Logger; clock: Clock; metrics?: Metrics; tuning?: PollTuning }) {
     this.logger = o.logger.child({ component: 'mastodon' });
     const account = o.config.account;
     this.health = new SourceHealth('Mastodon', account ? `polling ${account.url} every ${o.config.pollSeconds} s` : 'off', this.logger, () => o.clock.now());
     if (!account) return;
-    this.client = new MastodonClient({ url: account.url, accessToken: account.accessToken, clock: o.clock, gate: new SimpleGate(o.clock), health: this.health });
+    this.client = new MastodonClient({ url: account.url, accessToken: account.accessToken, clock: o.clock, metrics: o.metrics, gate: new SimpleGate(o.clock), health: this.health });
     this.replySender = mastodonReplySender({ client: this.client, logger: this.logger });
   }
 
@@ -101,7 +100,7 @@ export class MastodonIntegration {
     if (!database || !poller) return undefined;
     let out: MastoListOutcome[] | undefined;
     try {
-      await runAsLeader(database, MASTODON_LOCK, async () => {
+      await runAsLeader(database, LOCK.mastodonPoller, async () => {
         out = await poller.pollOnce();
       });
     } catch (err) {

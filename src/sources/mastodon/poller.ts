@@ -8,7 +8,7 @@ import type { Clock } from '../../clock.js';
 import type { Db } from '../../db/database.js';
 import type { Logger } from '../../logger.js';
 import type { IngestResult } from '../../services/ingest.js';
-import type { SourceHealth } from '../bluesky/health.js';
+import type { SourceHealth } from '../health.js';
 import type { IncomingMention } from '../../domain/mention.js';
 import { readState, writeState } from '../../db/app-state.js';
 import type { MastodonClient } from './client.js';

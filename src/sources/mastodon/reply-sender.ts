@@ -30,7 +30,7 @@ export function mastodonReplySender(d: { client: MastodonClient; logger: Logger 
   };
 
   return {
-    destination: MASTODON_SOURCE as ReplyOut['destination'],
+    destination: MASTODON_SOURCE,
     handles: (m) => m.source === MASTODON_SOURCE,
     describe: (m) =>
       `Posted on Mastodon as the brand when you submit: a public reply goes under @${m.author_handle}'s post (with their post's visibility), a private one is a direct message to @${m.author_handle}. ${limits ? `${limits.maxCharacters} characters at most.` : ''}`.trim(),
