@@ -4,6 +4,7 @@ import * as m0003 from './0003_sla.js';
 import * as m0004 from './0004_stats.js';
 import * as m0005 from './0005_author_lookup.js';
 import * as m0008 from './0008_cases.js';
+import * as m0009 from './0009_cases_more.js';
 
 /**
  * Every migration, imported statically so the same list works under tsx, vitest and the compiled
@@ -20,6 +21,7 @@ export const migrations: Record<string, Migration> = {
   '0004_stats': m0004,
   '0005_author_lookup': m0005,
   '0008_cases': m0008,
+  '0009_cases_more': m0009,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -163,7 +163,7 @@ export class CardQueue {
     }
     // An SLA reminder queued just before the reply (or the close) would only be noise now.
     const reminder = (job.payload as { reminder?: { kind: ReminderKind } }).reminder;
-    if (reminder && mention && !reminderStillWanted(reminder.kind, { status: mention.status, firstResponseAt: mention.first_response_at })) {
+    if (reminder && mention && !reminderStillWanted(reminder.kind, { status: mention.status, firstResponseAt: mention.first_response_at, waitingSince: mention.waiting_since })) {
       await completeJob(db, job, { skipped: 'reminder no longer due' });
       return;
     }
