@@ -13,6 +13,8 @@ export interface StoredPost {
   caseId: number;
   status: MentionStatus;
   closedAt: Date | null;
+  cardChannel?: string | null;
+  cardTs?: string | null;
 }
 
 export function postKey(source: string, externalId: string): string {
@@ -27,13 +29,13 @@ export function postKey(source: string, externalId: string): string {
 export async function lookupPosts(db: Executor, keys: PostKey[]): Promise<Map<string, StoredPost>> {
   const found = new Map<string, StoredPost>();
   if (keys.length === 0) return found;
-  const rows = await sql<{ source: string; external_id: string; case_id: number; status: MentionStatus; closed_at: Date | null }>`
-    select p.source, p.external_id, p.case_id, m.status, m.closed_at
+  const rows = await sql<{ source: string; external_id: string; case_id: number; status: MentionStatus; closed_at: Date | null; card_channel: string | null; card_ts: string | null }>`
+    select p.source, p.external_id, p.case_id, m.status, m.closed_at, m.card_channel, m.card_ts
     from posts p
     join unnest(${keys.map((k) => k.source)}::text[], ${keys.map((k) => k.externalId)}::text[]) as k(source, external_id)
       on p.source = k.source and p.external_id = k.external_id
     join mentions m on m.id = p.case_id`.execute(db);
-  for (const r of rows.rows) found.set(postKey(r.source, r.external_id), { caseId: r.case_id, status: r.status, closedAt: r.closed_at });
+  for (const r of rows.rows) found.set(postKey(r.source, r.external_id), { caseId: r.case_id, status: r.status, closedAt: r.closed_at, cardChannel: r.card_channel, cardTs: r.card_ts });
   return found;
 }
 

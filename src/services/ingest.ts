@@ -45,7 +45,7 @@ export interface IngestResult {
 }
 
 /** A case of the batch: one already stored (id > 0) or one this batch starts (id < 0 until inserted). */
-type Slot = CaseRef & { previousCaseId?: number };
+type Slot = CaseRef & { previous?: { id: number; cardChannel: string | null; cardTs: string | null } };
 
 /**
  * Stores a batch of posts in one transaction: every post becomes a row of `posts` in its case; a
@@ -84,6 +84,7 @@ async function ingestBatch(trx: Tx, deps: IngestDeps, items: IncomingMention[], 
   // Decide each customer post's case in order, as if the batch's earlier posts were stored already.
   const slots = new Map<number, Slot>();
   const slotOf = (p: StoredPost): Slot => slots.get(p.caseId) ?? slots.set(p.caseId, { id: p.caseId, status: p.status, closedAt: p.closedAt }).get(p.caseId)!;
+  const cardOf = new Map([...stored.values()].map((p) => [p.caseId, { cardChannel: p.cardChannel ?? null, cardTs: p.cardTs ?? null }]));
   const postSlot = new Map<string, Slot>();
   const authorSlot = new Map<string, Slot>();
   const starts: Array<{ item: IncomingMention; slot: Slot }> = [];
@@ -99,7 +100,7 @@ async function ingestBatch(trx: Tx, deps: IngestDeps, items: IncomingMention[], 
     const decision = joinCase(item, parent, mine && mine.status !== 'resolved' && mine.status !== 'closed_no_reply' ? mine : undefined, deps.reopenDays ?? 7);
     let slot: Slot;
     if (decision.kind === 'new' || decision.kind === 'new_linked') {
-      slot = { id: nextTemp--, status: 'new', closedAt: null, ...(decision.kind === 'new_linked' ? { previousCaseId: decision.previousCaseId } : {}) };
+      slot = { id: nextTemp--, status: 'new', closedAt: null, ...(decision.kind === 'new_linked' ? { previous: { id: decision.previousCaseId, cardChannel: null, cardTs: null, ...cardOf.get(decision.previousCaseId) } } : {}) };
       starts.push({ item, slot });
     } else {
       slot = slots.get(decision.caseId) ?? (parent?.id === decision.caseId ? parent : mine!);
@@ -138,7 +139,12 @@ async function startCases(trx: Tx, deps: IngestDeps, starts: Array<{ item: Incom
     const key = authorKey(item.source, item.author.handle);
     const firstContact = !seenBefore.get(item.source)?.has(item.author.handle.toLowerCase()) && !firstInBatch.has(key);
     firstInBatch.add(key);
-    return { ...toRow(item, firstContact, deps), previous_case_id: slot.previousCaseId ?? null };
+    return {
+      ...toRow(item, firstContact, deps),
+      previous_case_id: slot.previous?.id ?? null,
+      previous_card_channel: slot.previous?.cardChannel ?? null,
+      previous_card_ts: slot.previous?.cardTs ?? null,
+    };
   });
   // Under the author locks and after the posts lookup, no other ingest can hold these posts.
   const inserted = await insertMentions(trx, rows);
@@ -180,6 +186,7 @@ async function applyFollowUps(trx: Tx, deps: IngestDeps, followUps: Map<Slot, In
       status: next.status,
       customer_posts: next.customerPosts,
       last_customer_post_at: next.lastCustomerPostAt,
+      last_customer_text: latestOf(list, before).text,
       ...(next.newWait
         ? {
             waiting_since: next.newWait.since,
@@ -269,6 +276,13 @@ async function applyBrandPosts(
   await enqueueJobs(trx, jobs);
   await enqueueCardUpdates(trx, [...new Set(changed)].map((id) => ({ mentionId: id, channel: rows.get(id)?.card_channel ?? deps.triageChannel })));
   return changed;
+}
+
+/** The latest of the new posts, unless the case already holds a later one (posts may arrive out of order). */
+function latestOf(list: IncomingMention[], before: { last_customer_post_at: Date | null; last_customer_text: string | null; text: string }): { text: string } {
+  const latest = list.reduce((a, b) => (b.postedAt.getTime() >= a.postedAt.getTime() ? b : a));
+  if (before.last_customer_post_at && before.last_customer_post_at.getTime() > latest.postedAt.getTime()) return { text: before.last_customer_text ?? before.text };
+  return latest;
 }
 
 function postRow(m: IncomingMention, caseId: number): NewPost {
