@@ -133,3 +133,54 @@ export async function recordBrandResponse(trx: Tx, before: MentionRow, decision:
   }
   return { kind: 'recorded', row, responded: waiting };
 }
+
+/** What the customer's new posts made of one case (decided by domain/cases.ts afterFollowUps). */
+export interface FollowUpWrite {
+  id: number;
+  status: MentionRow['status'];
+  customerPosts: number;
+  lastCustomerPostAt: Date;
+  lastCustomerText: string;
+  newWait: { since: Date; warnAt: Date; dueAt: Date } | null;
+  reopened: boolean;
+}
+
+/**
+ * Writes the follow-ups of many cases in one statement: a batch's posts join many cases at once,
+ * and a statement per case was most of its time. A new wait resets the SLA bookkeeping (the sweep
+ * looks again at its warning); a reopened case is no longer closed.
+ */
+export async function writeFollowUps(trx: Tx, rows: FollowUpWrite[]): Promise<void> {
+  if (rows.length === 0) return;
+  const wait = <T>(f: (w: NonNullable<FollowUpWrite['newWait']>) => T) => rows.map((r) => (r.newWait ? f(r.newWait) : null));
+  await sql`
+    update mentions m set
+      status = v.status,
+      customer_posts = v.customer_posts,
+      last_customer_post_at = v.last_post_at,
+      last_customer_text = v.last_text,
+      waiting_since = case when v.new_wait then v.wait_since else m.waiting_since end,
+      sla_warn_at = case when v.new_wait then v.warn_at else m.sla_warn_at end,
+      sla_due_at = case when v.new_wait then v.due_at else m.sla_due_at end,
+      sla_stage = case when v.new_wait then 0 else m.sla_stage end,
+      sla_next_check_at = case when v.new_wait then v.warn_at else m.sla_next_check_at end,
+      closed_at = case when v.reopened then null else m.closed_at end,
+      closed_by = case when v.reopened then null else m.closed_by end,
+      close_kind = case when v.reopened then null else m.close_kind end,
+      close_reason = case when v.reopened then null else m.close_reason end,
+      reopened_count = m.reopened_count + case when v.reopened then 1 else 0 end,
+      updated_at = now()
+    from unnest(
+      ${rows.map((r) => r.id)}::int[],
+      ${rows.map((r) => r.status)}::text[],
+      ${rows.map((r) => r.customerPosts)}::int[],
+      ${rows.map((r) => r.lastCustomerPostAt)}::timestamptz[],
+      ${rows.map((r) => r.lastCustomerText)}::text[],
+      ${rows.map((r) => r.newWait !== null)}::boolean[],
+      ${wait((w) => w.since)}::timestamptz[],
+      ${wait((w) => w.warnAt)}::timestamptz[],
+      ${wait((w) => w.dueAt)}::timestamptz[],
+      ${rows.map((r) => r.reopened)}::boolean[]
+    ) as v(id, status, customer_posts, last_post_at, last_text, new_wait, wait_since, warn_at, due_at, reopened)
+    where m.id = v.id`.execute(trx);
+}

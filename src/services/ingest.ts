@@ -1,6 +1,6 @@
-import { authorKey, lockAuthors, lockCases, openCasesOf, recordBrandResponse, updateCase } from '../db/cases.js';
+import { authorKey, lockAuthors, lockCases, openCasesOf, recordBrandResponse, writeFollowUps, type FollowUpWrite } from '../db/cases.js';
 import type { Db, Tx } from '../db/database.js';
-import { addEvent, insertMentions, knownAuthors } from '../db/mentions.js';
+import { addEvent, addEvents, insertMentions, knownAuthors, type NewEvent } from '../db/mentions.js';
 import { insertPosts, lookupPosts, postKey, type PostKey, type StoredPost } from '../db/posts.js';
 import type { NewMention, NewPost } from '../db/schema.js';
 import { enqueueCardUpdates, enqueueJobs, JOB_PRIORITY, type NewJob } from '../db/slack-jobs.js';
@@ -160,10 +160,12 @@ async function startCases(trx: Tx, deps: IngestDeps, starts: Array<{ item: Incom
   return ids;
 }
 
-/** The customer wrote again in cases: counts, the clock, a thread line per post, a card refresh. */
+/** The customer wrote again in cases: counts, the clock, a thread line per post, a card refresh; a few statements per batch. */
 async function applyFollowUps(trx: Tx, deps: IngestDeps, followUps: Map<Slot, IncomingMention[]>, result: IngestResult): Promise<number[]> {
   if (followUps.size === 0) return [];
   const rows = await lockCases(trx, [...followUps.keys()].map((s) => s.id));
+  const writes: FollowUpWrite[] = [];
+  const events: NewEvent[] = [];
   const jobs: NewJob[] = [];
   const cards: Array<{ mentionId: number; channel: string }> = [];
   for (const [slot, list] of followUps) {
@@ -182,33 +184,18 @@ async function applyFollowUps(trx: Tx, deps: IngestDeps, followUps: Map<Slot, In
       list.map((i) => i.postedAt),
       deps.slaPolicy,
     );
-    const after = await updateCase(trx, before.id, {
-      status: next.status,
-      customer_posts: next.customerPosts,
-      last_customer_post_at: next.lastCustomerPostAt,
-      last_customer_text: latestOf(list, before).text,
-      ...(next.newWait
-        ? {
-            waiting_since: next.newWait.since,
-            sla_warn_at: next.newWait.warnAt,
-            sla_due_at: next.newWait.dueAt,
-            sla_stage: 0,
-            sla_next_check_at: next.newWait.warnAt,
-          }
-        : {}),
-      ...(next.reopened ? { closed_at: null, closed_by: null, close_kind: null, close_reason: null, reopened_count: before.reopened_count + 1 } : {}),
-    });
+    writes.push({ id: before.id, status: next.status, customerPosts: next.customerPosts, lastCustomerPostAt: next.lastCustomerPostAt, lastCustomerText: latestOf(list, before).text, newWait: next.newWait, reopened: next.reopened });
     if (next.reopened) {
       result.reopened++;
-      await addEvent(trx, { mentionId: before.id, kind: 'reopened', actorId: null, fromStatus: before.status, toStatus: after.status, details: { closedAt: before.closed_at } });
+      events.push({ mentionId: before.id, kind: 'reopened', actorId: null, fromStatus: before.status, toStatus: next.status, details: { closedAt: before.closed_at } });
     }
     if (next.newWait) {
-      await addEvent(trx, {
+      events.push({
         mentionId: before.id,
         kind: 'customer_wrote_again',
         actorId: null,
-        fromStatus: next.reopened ? after.status : before.status,
-        toStatus: after.status,
+        fromStatus: next.reopened ? next.status : before.status,
+        toStatus: next.status,
         details: { waitingSince: next.newWait.since, dueAt: next.newWait.dueAt, posts: list.map((i) => i.externalId) },
       });
     }
@@ -217,6 +204,8 @@ async function applyFollowUps(trx: Tx, deps: IngestDeps, followUps: Map<Slot, In
     for (const item of list) jobs.push({ kind: 'thread_reply', channel, mentionId: before.id, priority: JOB_PRIORITY.card, payload: { text: customerPostLine(item) } });
     cards.push({ mentionId: before.id, channel });
   }
+  await writeFollowUps(trx, writes);
+  await addEvents(trx, events);
   await enqueueJobs(trx, jobs);
   await enqueueCardUpdates(trx, cards);
   return cards.map((c) => c.mentionId);
