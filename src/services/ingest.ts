@@ -1,3 +1,5 @@
+// Longer than most files: a batch's one path (new cases, follow-ups, brand replies) shares the
+// batch's lookups and slots, and reads best in one place.
 import { authorKey, lockAuthors, lockCases, openCasesOf, recordBrandResponse, writeFollowUps, type FollowUpWrite } from '../db/cases.js';
 import type { Db, Tx } from '../db/database.js';
 import { addEvent, addEvents, insertMentions, knownAuthors, type NewEvent } from '../db/mentions.js';
@@ -58,20 +60,22 @@ export async function ingestMentions(deps: IngestDeps, items: IncomingMention[])
   const result: IngestResult = { accepted: 0, duplicates: 0, ids: [], joined: 0, reopened: 0, outsideReplies: 0, outboundUnmatched: 0, bySource: {} };
   if (items.length === 0) return result;
   const accepted: IncomingMention[] = [];
-  const changed = await deps.db.transaction().execute((trx) => ingestBatch(trx, deps, items, result, accepted));
+  const unmatched: IncomingMention[] = [];
+  const changed = await deps.db.transaction().execute((trx) => ingestBatch(trx, deps, items, result, accepted, unmatched));
   for (const i of items) (result.bySource[i.source] ??= { accepted: 0, duplicates: 0 }).duplicates++;
   for (const a of accepted) {
     const s = result.bySource[a.source]!;
     s.accepted++;
     s.duplicates--;
   }
+  for (const u of unmatched) result.bySource[u.source]!.duplicates--;
   result.accepted = accepted.length;
-  result.duplicates = items.length - accepted.length;
+  result.duplicates = items.length - accepted.length - result.outboundUnmatched;
   if (changed.length > 0) deps.onStored?.(changed);
   return result;
 }
 
-async function ingestBatch(trx: Tx, deps: IngestDeps, items: IncomingMention[], result: IngestResult, accepted: IncomingMention[]): Promise<number[]> {
+async function ingestBatch(trx: Tx, deps: IngestDeps, items: IncomingMention[], result: IngestResult, accepted: IncomingMention[], unmatched: IncomingMention[]): Promise<number[]> {
   const now = deps.now?.() ?? new Date();
   const inbound = items.filter((i) => i.direction !== 'outbound');
   const outbound = items.filter((i) => i.direction === 'outbound');
@@ -122,7 +126,7 @@ async function ingestBatch(trx: Tx, deps: IngestDeps, items: IncomingMention[], 
   // A slot still without an id: its first post was stored meanwhile after all (not possible under the author lock).
   await insertPosts(trx, postRows.filter((r) => r.case_id > 0));
   changed.push(...(await applyFollowUps(trx, deps, followUps, result)));
-  changed.push(...(await applyBrandPosts(trx, deps, outbound, stored, postSlot, result, accepted, now)));
+  changed.push(...(await applyBrandPosts(trx, deps, outbound, stored, postSlot, result, accepted, unmatched, now)));
   return [...new Set(changed)];
 }
 
@@ -220,6 +224,7 @@ async function applyBrandPosts(
   postSlot: Map<string, Slot>,
   result: IngestResult,
   accepted: IncomingMention[],
+  unmatched: IncomingMention[],
   now: Date,
 ): Promise<number[]> {
   const matched: Array<{ item: IncomingMention; caseId: number }> = [];
@@ -232,6 +237,7 @@ async function applyBrandPosts(
     const caseId = parentKey ? (postSlot.get(parentKey)?.id ?? stored.get(parentKey)?.caseId) : undefined;
     if (caseId === undefined) {
       result.outboundUnmatched++;
+      unmatched.push(item);
       continue;
     }
     matched.push({ item, caseId });
