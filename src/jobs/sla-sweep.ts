@@ -147,7 +147,7 @@ export class SlaSweep {
       const { dueAt } = nextWaitOf(row) ?? slaDeadlines(row.posted_at, row.priority, slaPolicy);
       const mention = release ? { ...row, owner_id: release.after.owner_id, status: release.after.status } : row;
       for (const reminder of plan.reminders) {
-        const { text } = reminderMessage(reminder, mention, { now, dueAt, audience: this.deps.audience, releasedOwner });
+        const { text } = reminderMessage(reminder, mention, { now, dueAt, audience: this.deps.audience, releasedOwner, nextWaitSince: nextWaitOf(row)?.since ?? null });
         jobs.push({
           kind: 'thread_reply',
           channel,

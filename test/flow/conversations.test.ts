@@ -191,6 +191,8 @@ describe('the next-response clock', () => {
     await settle();
     const keys = (await database.db.selectFrom('slack_jobs').select('dedupe_key').where('mention_id', '=', id).where('dedupe_key', 'like', 'reminder:%').orderBy('id').execute()).map((j) => j.dedupe_key);
     expect(keys).toEqual([`reminder:${id}:w${wait.getTime()}:warning:1`, `reminder:${id}:w${wait.getTime()}:overdue:1`]);
+    const overdue = await database.db.selectFrom('slack_jobs').select('payload').where('dedupe_key', '=', `reminder:${id}:w${wait.getTime()}:overdue:1`).executeTakeFirstOrThrow();
+    expect(String(overdue.payload.text)).toContain('has waited 61 min for the next reply since writing again');
 
     await replyFromSlack(id, `${String(m.id)}-brand2`);
     clock.advance(40 * MINUTE);
