@@ -77,7 +77,7 @@ export async function measureWebhookIngest(database: Database, o: { total: numbe
     const r = await postFromChild(app.url, requests, o.concurrency);
     const non202 = r.results.filter((x) => x.status !== 202);
     const accepted = r.results.reduce((n, x) => n + (x.status === 202 ? Number((JSON.parse(x.body) as { accepted: number }).accepted) : 0), 0);
-    const stored = await sql<{ n: number }>`select count(*)::int as n from mentions where external_id like 'ingest-%'`.execute(database.db);
+    const stored = await sql<{ n: number }>`select count(*)::int as n from posts where external_id like 'ingest-%'`.execute(database.db);
     const ms = r.results.map((x) => x.ms);
     return {
       mentions: o.total,

@@ -6,6 +6,7 @@ import * as m0005 from './0005_author_lookup.js';
 import * as m0006 from './0006_outbox.js';
 import * as m0007 from './0007_access.js';
 import * as m0008 from './0008_cases.js';
+import * as m0009 from './0009_cases_more.js';
 import * as m0010 from './0010_case_stats.js';
 
 /**
@@ -25,6 +26,7 @@ export const migrations: Record<string, Migration> = {
   '0006_outbox': m0006,
   '0007_access': m0007,
   '0008_cases': m0008,
+  '0009_cases_more': m0009,
   '0010_case_stats': m0010,
 };
 

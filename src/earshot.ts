@@ -181,6 +181,7 @@ export async function startEarshot(opts: StartOptions): Promise<Earshot> {
     settings: reminderSettingsFromConfig(config),
     audience: reminderAudienceFromConfig(config),
     triageChannel: config.slack.triageChannel,
+    idleDays: config.cases.idleDays,
     // Reminders mean SLA states changed (and claims may have been released): refresh Home tabs too.
     onQueued: () => {
       wake();
@@ -201,7 +202,7 @@ export async function startEarshot(opts: StartOptions): Promise<Earshot> {
     home.changed();
   };
   const ingest = async (mentions: IncomingMention[]) => {
-    const r = await ingestMentions({ db, triageChannel: config.slack.triageChannel, slaPolicy, priorityRules: config.priority, onStored }, mentions);
+    const r = await ingestMentions({ db, triageChannel: config.slack.triageChannel, slaPolicy, priorityRules: config.priority, reopenDays: config.cases.reopenDays, now: () => clock.now(), onStored }, mentions);
     countIngest(metrics, r.bySource, (name) => sourceLabel(name, config.ingest.sources));
     return r;
   };

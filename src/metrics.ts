@@ -62,7 +62,7 @@ export interface IngestCounts {
   duplicates: number;
   joined?: number;
   reopened?: number;
-  outboundRecorded?: number;
+  outsideReplies?: number;
   outboundUnmatched?: number;
 }
 
@@ -74,7 +74,7 @@ export function countIngest(m: Metrics, bySource: Record<string, IngestCounts>, 
     if (c.duplicates) m.mentionsDuplicate.inc({ source }, c.duplicates);
     if (c.joined) m.postsJoined.inc({ source }, c.joined);
     if (c.reopened) m.casesReopened.inc({ source }, c.reopened);
-    if (c.outboundRecorded) m.brandRepliesOutside.inc({ source }, c.outboundRecorded);
+    if (c.outsideReplies) m.brandRepliesOutside.inc({ source }, c.outsideReplies);
     if (c.outboundUnmatched) m.brandPostsUnmatched.inc({ source }, c.outboundUnmatched);
   }
 }

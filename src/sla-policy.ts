@@ -9,6 +9,7 @@ export function slaPolicyFromConfig(config: Config): SlaPolicy {
     default: { firstResponseMinutes: config.sla.firstResponseMinutes, warnMinutes: config.sla.warnMinutes },
     byPriority: config.sla.priorityOverrides,
     businessHours: config.sla.businessHours,
+    nextResponseMinutes: config.cases.nextResponseMinutes,
   };
 }
 

@@ -5,7 +5,7 @@ describe('ingest counters', () => {
   it('counts posts joined to a case, cases reopened and brand replies seen outside earshot, per source', async () => {
     const m = createMetrics();
     countIngest(m, {
-      x: { accepted: 3, duplicates: 1, joined: 2, reopened: 1, outboundRecorded: 4, outboundUnmatched: 1 },
+      x: { accepted: 3, duplicates: 1, joined: 2, reopened: 1, outsideReplies: 4, outboundUnmatched: 1 },
       webhook: { accepted: 1, duplicates: 0 },
     });
     countIngest(m, { x: { accepted: 0, duplicates: 0, joined: 1 } });

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { ConfigArea } from './area.js';
 import { blueskyArea } from './bluesky.js';
+import { casesArea } from './cases.js';
 import { databaseArea } from './database.js';
 import type { Env } from './fields.js';
 import { ingestArea } from './ingest.js';
@@ -23,7 +24,7 @@ import { xArea } from './x.js';
  * built from `fields.ts`, a `superRefine` for rules across them, and a `transform` into
  * `{ cases: {...} }`; then one entry in `areas`.
  */
-const areas = [slackArea, runtimeArea, databaseArea, ingestArea, xArea, blueskyArea, mastodonArea, priorityArea, slaArea, statsArea] as const;
+const areas = [slackArea, runtimeArea, databaseArea, ingestArea, xArea, blueskyArea, mastodonArea, priorityArea, slaArea, statsArea, casesArea] as const;
 
 export type { LogLevel } from './runtime.js';
 export type { SlackConfig } from './slack.js';
@@ -34,6 +35,7 @@ export type { BlueskyConfig } from './bluesky.js';
 export type { MastodonConfig } from './mastodon.js';
 export type { SlaConfig } from './sla.js';
 export type { StatsConfig } from './stats.js';
+export type { CasesConfig } from './cases.js';
 
 type SliceOf<A> = A extends ConfigArea<infer S> ? S : never;
 type Intersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;

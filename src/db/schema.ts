@@ -59,6 +59,11 @@ export interface MentionsTable {
   waiting_since: Timestamp | null;
   previous_case_id: number | null;
   reopened_count: ColumnType<number, number | undefined, number>;
+  /** The latest customer post's text when the case has more than one (migration 0009). */
+  last_customer_text: string | null;
+  /** The card of the earlier case this one follows (migration 0009). */
+  previous_card_channel: string | null;
+  previous_card_ts: string | null;
 }
 
 export type PostDirection = 'inbound' | 'outbound';

@@ -19,6 +19,10 @@ export type SweepMention = Pick<
   | 'sla_stage'
   | 'sla_follow_ups'
   | 'sla_follow_up_at'
+  | 'waiting_since'
+  | 'sla_warn_at'
+  | 'sla_due_at'
+  | 'last_brand_reply_at'
 >;
 
 /**
@@ -48,6 +52,10 @@ export async function lockDueMentions(trx: Tx, now: Date, limit: number): Promis
       'sla_stage',
       'sla_follow_ups',
       'sla_follow_up_at',
+      'waiting_since',
+      'sla_warn_at',
+      'sla_due_at',
+      'last_brand_reply_at',
     ])
     .where('sla_next_check_at', '<=', now)
     .orderBy('sla_next_check_at')
@@ -91,4 +99,25 @@ export async function addReminderEvents(trx: Tx, reminders: Array<{ mentionId: n
     .insertInto('mention_events')
     .values(reminders.map((r) => ({ mention_id: r.mentionId, kind: 'sla_reminder', actor_id: null, details: JSON.stringify({ reminder: r.kind, n: r.n }), at })))
     .execute();
+}
+
+/**
+ * Quiet cases close themselves: up to `limit` cases the brand has answered, not waiting, with no
+ * customer post since `quietSince`, become resolved by earshot in one statement (SKIP LOCKED: a
+ * case being changed right now is left for the next tick). Returns them for the audit rows,
+ * thread lines and card refreshes.
+ */
+export async function resolveIdleCases(trx: Tx, quietSince: Date, now: Date, limit: number): Promise<Array<{ id: number; card_channel: string | null }>> {
+  const r = await sql<{ id: number; card_channel: string | null }>`
+    update mentions m set status = 'resolved', closed_at = ${now}, closed_by = null, close_kind = 'resolved',
+                          sla_next_check_at = null, updated_at = now()
+    where m.id in (
+      select id from mentions
+      where status = 'replied' and waiting_since is null and last_brand_reply_at is not null
+        and coalesce(last_customer_post_at, posted_at) < ${quietSince}
+      order by coalesce(last_customer_post_at, posted_at)
+      limit ${limit}
+      for update skip locked)
+    returning m.id, m.card_channel`.execute(trx);
+  return r.rows;
 }

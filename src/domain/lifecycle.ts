@@ -80,7 +80,8 @@ export type Request =
   | { action: 'release'; actor: string | null; isLead: boolean }
   | { action: 'reassign'; actor: string; to: string; isLead: boolean }
   | { action: 'escalate' | 'resolve' | 'close_no_reply'; actor: string }
-  | { action: 'reply'; actor: string };
+  /** actor null: a reply the brand made outside earshot (on the network directly). */
+  | { action: 'reply'; actor: string | null };
 
 export type Decision =
   | { ok: true; to: MentionStatus; ownerId: string | null }
@@ -113,6 +114,15 @@ export function decide(m: MentionFacts, r: Request): Decision {
     case 'close_no_reply':
       return { ok: true, to: t.to, ownerId: m.ownerId };
   }
+}
+
+/**
+ * The customer wrote again. A case waiting for its answer stays as it is; an answered one, or a
+ * closed one that is reopened, waits for the brand again: with its owner (claimed) or in the pool.
+ */
+export function afterCustomerPost(m: Pick<MentionFacts, 'status' | 'ownerId'>): MentionStatus {
+  if ((AWAITING_REPLY as readonly string[]).includes(m.status)) return m.status;
+  return m.ownerId ? 'claimed' : 'new';
 }
 
 /** Whether a surface should offer Escalate: the card and the Home tab ask the same question. */

@@ -56,6 +56,13 @@ export interface ReminderFacts {
   ownerId: string | null;
   firstResponseAt: Date | null;
   escalatedAt: Date | null;
+  /**
+   * The wait for a next response (the customer wrote again after an answer) and its deadlines;
+   * null or absent: only the first response is watched, on the policy's deadlines from postedAt.
+   */
+  nextWait?: { since: Date; warnAt: Date; dueAt: Date } | null;
+  /** The brand's latest reply: a follow-up is due after it. */
+  lastBrandReplyAt?: Date | null;
   /** Last stage reminded (0 none, 1 warning, 2 overdue, 2 + k repeat k). */
   slaStage: number;
   /** Follow-ups sent so far, and when the last one was. */
@@ -140,13 +147,14 @@ export function planReminders(facts: ReminderFacts, policy: SlaPolicy, settings:
  * Whether a queued reminder still makes sense when it is about to be posted: nothing about the
  * deadline once the customer has a reply or the mention is closed, no follow-up once it is closed.
  */
-export function reminderStillWanted(kind: ReminderKind, m: { status: MentionStatus; firstResponseAt: Date | null }): boolean {
+export function reminderStillWanted(kind: ReminderKind, m: { status: MentionStatus; firstResponseAt: Date | null; waitingSince?: Date | null }): boolean {
   if (kind === 'follow_up') return m.status === 'escalated' || m.status === 'replied';
-  return m.firstResponseAt === null && (AWAITING_REPLY as readonly string[]).includes(m.status);
+  const waiting = m.firstResponseAt === null || (m.waitingSince ?? null) !== null;
+  return waiting && (AWAITING_REPLY as readonly string[]).includes(m.status);
 }
 
 function awaitingReply(f: ReminderFacts): boolean {
-  return reminderStillWanted('warning', f);
+  return reminderStillWanted('warning', { status: f.status, firstResponseAt: f.firstResponseAt, waitingSince: f.nextWait?.since ?? null });
 }
 
 function reminderFor(reached: number, remindedBefore: number): DueReminder {
@@ -164,13 +172,14 @@ interface StageClock {
 }
 
 function stageClock(facts: ReminderFacts, policy: SlaPolicy, settings: ReminderSettings): StageClock {
-  const { warnAt, dueAt } = slaDeadlines(facts.postedAt, facts.priority, policy);
+  const { warnAt, dueAt } = facts.nextWait ?? slaDeadlines(facts.postedAt, facts.priority, policy);
+  const since = facts.nextWait?.since ?? facts.postedAt;
   const hours = policy.businessHours;
   const repeatAt = (k: number) =>
     hours === null ? new Date(dueAt.getTime() + k * settings.repeatMinutes * MINUTE_MS) : addBusinessMinutes(dueAt, k * settings.repeatMinutes, hours);
   const lastStage = STAGE.overdue + Math.max(0, settings.maxRepeats);
   const startOf = (stage: number): Date | null => {
-    if (stage <= STAGE.onTrack) return facts.postedAt;
+    if (stage <= STAGE.onTrack) return since;
     if (stage === STAGE.atRisk) return warnAt;
     // Overdue right after the due time, as on the card (a reply exactly at the due time is met).
     if (stage === STAGE.overdue) return new Date(dueAt.getTime() + 1);
@@ -194,7 +203,7 @@ function stageClock(facts: ReminderFacts, policy: SlaPolicy, settings: ReminderS
 /** When the next follow-up is due: one per escalation or reply, `followUpMinutes` after it. */
 function followUpDueAt(f: ReminderFacts, policy: SlaPolicy, settings: ReminderSettings): Date | null {
   if (settings.followUpMinutes <= 0 || (f.status !== 'escalated' && f.status !== 'replied')) return null;
-  const anchors = [f.escalatedAt, f.firstResponseAt].filter((d): d is Date => d !== null).map((d) => d.getTime());
+  const anchors = [f.escalatedAt, f.firstResponseAt, f.lastBrandReplyAt ?? null].filter((d): d is Date => d !== null).map((d) => d.getTime());
   if (anchors.length === 0) return null;
   const anchor = new Date(Math.max(...anchors));
   if (f.lastFollowUpAt !== null && f.lastFollowUpAt.getTime() >= anchor.getTime()) return null;

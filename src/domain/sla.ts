@@ -20,6 +20,8 @@ export interface SlaPolicy {
   byPriority: Partial<Record<Priority, SlaTarget>>;
   /** null = round the clock, the default. */
   businessHours: BusinessHours | null;
+  /** SLA_NEXT_RESPONSE_MINUTES; undefined: each priority's first-response target. */
+  nextResponseMinutes?: number;
 }
 
 /**
@@ -88,6 +90,19 @@ export function slaDeadlines(postedAt: Date, priority: Priority, policy: SlaPoli
     warnAt: addBusinessMinutes(postedAt, target.warnMinutes, hours),
     dueAt: addBusinessMinutes(postedAt, target.firstResponseMinutes, hours),
   };
+}
+
+/**
+ * The deadlines of a next response (the customer wrote again after an answer), counted from that
+ * post. The warning comes at the same share of the wait as the first-response warning does of its
+ * target (45 of 60 → at three quarters), so one setting moves both and they never cross.
+ */
+export function nextResponseDeadlines(wroteAt: Date, priority: Priority, policy: SlaPolicy): { warnAt: Date; dueAt: Date } {
+  const target = slaTargetFor(priority, policy);
+  const minutes = policy.nextResponseMinutes ?? target.firstResponseMinutes;
+  const warn = Math.min(minutes - 1, Math.round((minutes * target.warnMinutes) / target.firstResponseMinutes));
+  const next = { ...policy, default: { firstResponseMinutes: minutes, warnMinutes: Math.max(0, warn) }, byPriority: {} };
+  return slaDeadlines(wroteAt, priority, next);
 }
 
 export function slaStatus(input: SlaInput, policy: SlaPolicy, now: Date): SlaStatus {

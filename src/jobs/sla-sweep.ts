@@ -3,14 +3,16 @@ import type { Database, Tx } from '../db/database.js';
 import type { MentionRow } from '../db/schema.js';
 import { LOCK, runAsLeader } from '../db/leader.js';
 import { addEvent, applyDecision } from '../db/mentions.js';
-import { addReminderEvents, lockDueMentions, saveSlaBookkeeping, type SlaBookkeeping, type SweepMention } from '../db/sla.js';
+import { addReminderEvents, lockDueMentions, resolveIdleCases, saveSlaBookkeeping, type SlaBookkeeping, type SweepMention } from '../db/sla.js';
 import { enqueueCardUpdates, enqueueJobs, JOB_PRIORITY, type NewJob } from '../db/slack-jobs.js';
 import { decide, factsOf } from '../domain/lifecycle.js';
 import { planReminders, type DueReminder, type ReminderAudience, type ReminderFacts, type ReminderSettings } from '../domain/reminders.js';
+import { idleSince } from '../domain/cases.js';
 import { slaDeadlines, type SlaPolicy } from '../domain/sla.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { reminderMessage } from '../slack/blocks/reminders.js';
+import { idleResolvedLine } from '../slack/blocks/thread-lines.js';
 
 export interface SlaSweepDeps {
   database: Database;
@@ -25,6 +27,8 @@ export interface SlaSweepDeps {
   batchSize?: number;
   /** Batches per tick at most (default 20); a bigger backlog continues on the next tick. */
   maxBatches?: number;
+  /** CASE_IDLE_DAYS: an answered case with no customer post for this long is resolved by earshot; undefined: never. */
+  idleDays?: number;
   /** Wakes the card queue after a commit that queued something. */
   onQueued?: () => void;
 }
@@ -40,6 +44,8 @@ export interface SweepResult {
   queued: QueuedReminder[];
   /** Mentions whose claim was released at the deadline. */
   released: number[];
+  /** Quiet cases resolved by earshot. */
+  idleResolved: number[];
   ms: number;
 }
 
@@ -85,7 +91,7 @@ export class SlaSweep {
     const started = performance.now();
     const now = this.deps.clock.now();
     const batchSize = this.deps.batchSize ?? 500;
-    const result: SweepResult = { checked: 0, queued: [], released: [], ms: 0 };
+    const result: SweepResult = { checked: 0, queued: [], released: [], idleResolved: [], ms: 0 };
     for (let i = 0; i < (this.deps.maxBatches ?? 20); i++) {
       const batch = await this.deps.database.db.transaction().execute((trx) => this.batch(trx, now, batchSize));
       result.checked += batch.checked;
@@ -94,15 +100,38 @@ export class SlaSweep {
       this.afterCommit(batch.queued);
       if (batch.checked < batchSize) break;
     }
+    if (this.deps.idleDays !== undefined) {
+      for (let i = 0; i < (this.deps.maxBatches ?? 20); i++) {
+        const ids = await this.deps.database.db.transaction().execute((trx) => this.resolveIdle(trx, now, batchSize));
+        result.idleResolved.push(...ids);
+        if (ids.length > 0) this.deps.onQueued?.();
+        if (ids.length < batchSize) break;
+      }
+    }
     result.ms = performance.now() - started;
-    const log = { checked: result.checked, reminders: result.queued.length, released: result.released.length, ms: Math.round(result.ms) };
-    if (result.queued.length > 0 || result.released.length > 0) this.deps.logger.info(log, 'SLA sweep queued reminders');
+    const log = { checked: result.checked, reminders: result.queued.length, released: result.released.length, idleResolved: result.idleResolved.length, ms: Math.round(result.ms) };
+    if (result.queued.length > 0 || result.released.length > 0 || result.idleResolved.length > 0) this.deps.logger.info(log, 'SLA sweep queued reminders');
     else this.deps.logger.debug(log, 'SLA sweep: nothing due');
     return result;
   }
 
+  /** Quiet cases: resolved by earshot in one statement, with an audit row, a thread line and a card refresh each. */
+  private async resolveIdle(trx: Tx, now: Date, limit: number): Promise<number[]> {
+    const days = this.deps.idleDays ?? 0;
+    const rows = await resolveIdleCases(trx, idleSince(now, days), now, limit);
+    if (rows.length === 0) return [];
+    await trx
+      .insertInto('mention_events')
+      .values(rows.map((r) => ({ mention_id: r.id, kind: 'resolved', actor_id: null, from_status: 'replied', to_status: 'resolved', details: JSON.stringify({ reason: 'idle', days }), at: now })))
+      .execute();
+    const channelOf = (r: { card_channel: string | null }) => r.card_channel ?? this.deps.triageChannel;
+    await enqueueJobs(trx, rows.map((r) => ({ kind: 'thread_reply', channel: channelOf(r), mentionId: r.id, dedupeKey: `idle:${r.id}:${now.getTime()}`, priority: JOB_PRIORITY.reminder, payload: { text: idleResolvedLine(days, now) } })));
+    await enqueueCardUpdates(trx, rows.map((r) => ({ mentionId: r.id, channel: channelOf(r) })));
+    return rows.map((r) => r.id);
+  }
+
   /** One transaction: decide every due mention of the batch, then write it all in a few statements. */
-  private async batch(trx: Tx, now: Date, limit: number): Promise<Omit<SweepResult, 'ms'>> {
+  private async batch(trx: Tx, now: Date, limit: number): Promise<Omit<SweepResult, 'ms' | 'idleResolved'>> {
     const { slaPolicy, settings, triageChannel } = this.deps;
     const rows = await lockDueMentions(trx, now, limit);
     const jobs: Array<NewJob & { reminder: QueuedReminder }> = [];
@@ -115,15 +144,15 @@ export class SlaSweep {
       const release = plan.releaseClaim ? await releaseClaim(trx, row, now) : null;
       const releasedOwner = release?.owner ?? null;
       if (release) released.push(row.id);
-      const { dueAt } = slaDeadlines(row.posted_at, row.priority, slaPolicy);
+      const { dueAt } = nextWaitOf(row) ?? slaDeadlines(row.posted_at, row.priority, slaPolicy);
       const mention = release ? { ...row, owner_id: release.after.owner_id, status: release.after.status } : row;
       for (const reminder of plan.reminders) {
-        const { text } = reminderMessage(reminder, mention, { now, dueAt, audience: this.deps.audience, releasedOwner });
+        const { text } = reminderMessage(reminder, mention, { now, dueAt, audience: this.deps.audience, releasedOwner, nextWaitSince: nextWaitOf(row)?.since ?? null });
         jobs.push({
           kind: 'thread_reply',
           channel,
           mentionId: row.id,
-          dedupeKey: reminderKey(row.id, reminder),
+          dedupeKey: reminderKey(row.id, reminder, nextWaitOf(row)?.since),
           priority: JOB_PRIORITY.reminder,
           // The deadline is news for the whole channel; the rest stays in the card's thread.
           payload: { text, broadcast: reminder.kind === 'overdue', reminder },
@@ -152,9 +181,19 @@ export class SlaSweep {
   }
 }
 
-/** The reminder's unique key: the same reminder has the same key on every replica and every re-run. */
-export function reminderKey(mentionId: number, r: DueReminder): string {
-  return `reminder:${mentionId}:${r.kind}:${r.n}`;
+/**
+ * The reminder's unique key: the same reminder has the same key on every replica and every re-run.
+ * A next-response wait's reminders carry the wait's start, so its warning is not taken for the
+ * first wait's (or another next wait's).
+ */
+export function reminderKey(mentionId: number, r: DueReminder, waitSince?: Date): string {
+  return waitSince ? `reminder:${mentionId}:w${waitSince.getTime()}:${r.kind}:${r.n}` : `reminder:${mentionId}:${r.kind}:${r.n}`;
+}
+
+/** The wait for a next response, when the customer wrote again after an answer. */
+function nextWaitOf(row: SweepMention): { since: Date; warnAt: Date; dueAt: Date } | null {
+  if (row.first_response_at === null || row.waiting_since === null) return null;
+  return { since: row.waiting_since, warnAt: row.sla_warn_at, dueAt: row.sla_due_at };
 }
 
 function reminderFactsOf(row: SweepMention): ReminderFacts {
@@ -168,6 +207,8 @@ function reminderFactsOf(row: SweepMention): ReminderFacts {
     slaStage: row.sla_stage,
     followUps: row.sla_follow_ups,
     lastFollowUpAt: row.sla_follow_up_at,
+    nextWait: nextWaitOf(row),
+    lastBrandReplyAt: row.last_brand_reply_at,
   };
 }
 

@@ -53,9 +53,10 @@ export class Replies {
     const sender = this.senderFor(m);
     const replyId = await insertReply(db, { mentionId, userId, text: input.text, mode: input.mode, destination: sender.destination });
     if (input.saveAs) await createSavedReply(db, { title: input.saveAs, body: input.text, createdBy: userId });
+    const target = await this.targetFor(m);
     let outcome;
     try {
-      outcome = await sender.send(m, await this.targetFor(m), { text: input.text, mode: input.mode, link: input.link ?? null });
+      outcome = await sender.send(m, target, { text: input.text, mode: input.mode, link: input.link ?? null });
     } catch (err) {
       outcome = { ok: false as const, reason: (err as Error).message, retryable: true };
     }
@@ -71,6 +72,8 @@ export class Replies {
       destination: sender.destination,
       url: outcome.url ?? null,
       externalId: outcome.externalId ?? null,
+      // A public reply answers the post it went under; a direct message answers no post.
+      inReplyTo: input.mode === 'public' ? target.externalId : null,
     });
     metrics?.replies.inc({ destination: sender.destination, mode: input.mode, outcome: 'sent' });
     if (!m.first_response_at && after.first_response_at) {

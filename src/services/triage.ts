@@ -1,9 +1,10 @@
 import type { Clock } from '../clock.js';
+import { recordBrandResponse } from '../db/cases.js';
 import type { Db, Tx } from '../db/database.js';
 import { addEvent, applyDecision, getMention, latestEvent } from '../db/mentions.js';
 import type { MentionRow, MentionUpdate } from '../db/schema.js';
 import { enqueueCardUpdate, enqueueJob, JOB_PRIORITY } from '../db/slack-jobs.js';
-import { decide, factsOf, type CloseKind, type Request, type TransitionRefusal } from '../domain/lifecycle.js';
+import { decide, factsOf, type CloseKind, type Decision, type Request, type TransitionRefusal } from '../domain/lifecycle.js';
 import { ago, escapeAndTruncate, quote, safeLink } from '../domain/mrkdwn.js';
 import { EarshotError } from '../errors.js';
 // Thread lines and the escalation post are still rendered when queued, not by the outbox at send time.
@@ -41,6 +42,8 @@ interface ChangeSpec {
   thread?: (after: MentionRow) => string | undefined;
   /** Further Slack writes that belong to the same change. */
   alsoQueue?: (trx: Tx, after: MentionRow) => Promise<void>;
+  /** Writes the decision instead of the plain compare-and-set; undefined when the row changed meanwhile. */
+  write?: (trx: Tx, before: MentionRow, decision: Extract<Decision, { ok: true }>, now: Date) => Promise<MentionRow | undefined>;
 }
 
 /** A change that keeps losing to concurrent ones gives up after this many reads. */
@@ -135,22 +138,29 @@ export class Triage {
     });
   }
 
-  /** The reply reached the customer (or was recorded as sent elsewhere): stop the clock. */
+  /**
+   * The reply reached the customer (or was recorded as sent elsewhere): stop the clock. A reply with
+   * the network's id is also the brand's post in the case, so a customer answering it joins the
+   * case and reading it back from the brand's timeline finds it stored already.
+   */
   async recordReplySent(
     mentionId: number,
     userId: string,
-    reply: { id: number; text: string; mode: 'public' | 'dm'; destination: 'x' | 'bluesky' | 'mastodon' | 'elsewhere'; url?: string | null; externalId?: string | null },
+    reply: { id: number; text: string; mode: 'public' | 'dm'; destination: 'x' | 'bluesky' | 'mastodon' | 'elsewhere'; url?: string | null; externalId?: string | null; inReplyTo?: string | null },
   ): Promise<MentionRow> {
     const now = this.deps.clock.now();
     const where = reply.destination === 'elsewhere' ? `${reply.mode === 'dm' ? 'privately' : 'publicly'}, sent outside earshot` : `${reply.mode === 'dm' ? 'by direct message' : 'publicly'} on ${{ x: 'X', bluesky: 'Bluesky', mastodon: 'Mastodon' }[reply.destination]}`;
     return this.change(mentionId, {
       request: { action: 'reply', actor: userId },
-      set: (before) => ({
-        first_response_at: before.first_response_at ?? now,
-        first_response_by: before.first_response_by ?? userId,
-        // The clock stopped: the SLA sweep drops the reminders and schedules the follow-up.
-        sla_next_check_at: now,
-      }),
+      write: async (trx, before, decision) => {
+        const post = reply.externalId
+          ? { source: before.source, external_id: reply.externalId, reply_id: reply.id, in_reply_to: reply.inReplyTo ?? null, url: reply.url ?? null, text: reply.text, posted_at: now }
+          : undefined;
+        let outcome = await recordBrandResponse(trx, before, decision, { at: now, via: 'earshot', responderId: userId, post }, now);
+        // Read back from the brand's timeline before this commit: the post is stored, the reply still counts.
+        if (outcome.kind === 'duplicate') outcome = await recordBrandResponse(trx, before, decision, { at: now, via: 'earshot', responderId: userId }, now);
+        return outcome.kind === 'recorded' ? outcome.row : undefined;
+      },
       eventKind: 'replied',
       details: { replyId: reply.id, mode: reply.mode, destination: reply.destination, url: reply.url ?? null },
       thread: () =>
@@ -201,7 +211,7 @@ async function decideAndWrite(trx: Tx, mentionId: number, spec: ChangeSpec, now:
     const decision = decide(factsOf(before), spec.request);
     if (!decision.ok) throw await explainRefusal(trx, before, decision.reason, spec.request, now);
     const set = typeof spec.set === 'function' ? spec.set(before) : (spec.set ?? {});
-    const row = await applyDecision(trx, before, decision, set, now);
+    const row = spec.write ? await spec.write(trx, before, decision, now) : await applyDecision(trx, before, decision, set, now);
     if (row) return { before, row };
   }
   throw new EarshotError('conflict', 'Others kept changing this mention at the same moment; the card now shows its current state. Try again.', { mentionId });

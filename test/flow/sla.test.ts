@@ -60,9 +60,14 @@ async function row(id: number, db: Database = database) {
   return db.db.selectFrom('mentions').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 }
 
-/** A mention through the webhook, posted at `postedAt`; resolves once its card is in the channel. */
+let authors = 0;
+
+/**
+ * A mention through the webhook, posted at `postedAt`; resolves once its card is in the channel.
+ * Each from another customer: posts of one author while a case is open join that case.
+ */
 async function newCard(postedAt: Date, on: TestApp = app, db: Database = database) {
-  const m = sampleMention({ posted_at: postedAt.toISOString(), author: { handle: 'jane' } });
+  const m = sampleMention({ posted_at: postedAt.toISOString(), author: { handle: `jane${++authors}` } });
   const r = await on.webhook(m, { timestamp: Math.floor(clock.now().getTime() / 1000) });
   expect(r.status).toBe(202);
   const { id } = await db.db.selectFrom('mentions').select('id').where('external_id', '=', String(m.id)).executeTakeFirstOrThrow();

@@ -53,7 +53,7 @@ function start(env: Record<string, string | undefined> = {}, tuning: XTuning = {
   const handed: IncomingMention[] = [];
   const ingest = (posts: IncomingMention[]): Promise<IngestResult> => {
     handed.push(...posts);
-    return Promise.resolve({ accepted: posts.length, duplicates: 0, ids: [], bySource: {} });
+    return Promise.resolve({ accepted: posts.length, duplicates: 0, ids: [], joined: 0, reopened: 0, outsideReplies: 0, outboundUnmatched: 0, bySource: {} });
   };
   x.start({ database, ingest });
   running.push(x);

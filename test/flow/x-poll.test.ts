@@ -37,9 +37,13 @@ async function start(env: Record<string, string | undefined> = {}, x: XTuning = 
   return app;
 }
 
+/** `n` mentions, each from another customer (one customer's posts would join one case): `authorId`, then `authorId`001, 002, … */
 function addMentions(n: number, authorId = '5001'): FakeXPost[] {
-  fake.addUser({ id: authorId, username: `cust${authorId}`, name: `Customer ${authorId}`, followers: 15_000 });
-  return Array.from({ length: n }, (_, i) => fake.addPost({ text: `@acme order ${i} has not arrived`, authorId }));
+  return Array.from({ length: n }, (_, i) => {
+    const id = i === 0 ? authorId : `${authorId}${String(i).padStart(3, '0')}`;
+    fake.addUser({ id, username: `cust${id}`, name: `Customer ${id}`, followers: 15_000 });
+    return fake.addPost({ text: `@acme order ${i} has not arrived`, authorId: id });
+  });
 }
 
 function waitUntil(cond: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {

@@ -84,7 +84,8 @@ describe('stream mode', () => {
     expect(fake.servedCount(gap.id)).toBe(1);
     expect(fake.servedCount(live.id)).toBe(1);
 
-    const after = fake.addPost({ text: '@acme still waiting', authorId: '8001' });
+    // Another customer: a second post of 8001 would join its open case, without a card of its own.
+    const after = fake.addPost({ text: '@acme still waiting', authorId: '8003' });
     await waitForCards(slack, database, [after.id]);
     expect(fake.servedCount(after.id)).toBe(1);
     const rows = await xMentions(database);

@@ -176,7 +176,7 @@ export class Outbox {
     }
     // An SLA reminder queued just before the reply (or the close) would only be noise now.
     const reminder = job.kind === 'thread_reply' ? job.payload.reminder : undefined;
-    if (reminder && mention && !reminderStillWanted(reminder.kind, { status: mention.status, firstResponseAt: mention.first_response_at })) {
+    if (reminder && mention && !reminderStillWanted(reminder.kind, { status: mention.status, firstResponseAt: mention.first_response_at, waitingSince: mention.waiting_since })) {
       await completeJob(db, { ...lease, kind: job.kind }, { skipped: 'reminder no longer due' });
       return;
     }

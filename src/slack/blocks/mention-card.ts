@@ -45,6 +45,7 @@ export function mentionCard(m: MentionRow, ctx: CardContext): SlackMessage {
       },
     },
     { type: 'section', text: { type: 'mrkdwn', text: quoteWithin(m.text, 2800, 2990) } },
+    ...conversation(m),
     {
       type: 'context',
       elements: [
@@ -112,7 +113,30 @@ function actions(m: MentionRow): KnownBlock {
   };
 }
 
+/** The rest of the conversation: how many posts, the latest one, and the earlier case it follows. */
+function conversation(m: MentionRow): KnownBlock[] {
+  const blocks: KnownBlock[] = [];
+  if (m.customer_posts > 1) {
+    const when = m.last_customer_post_at ? ` · latest ${slackDate(m.last_customer_post_at, '{date_short_pretty} {time}')}` : '';
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `:speech_balloon: ${m.customer_posts} posts from the customer${when} (all in the thread)` }] });
+    if (m.last_customer_text !== null) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: quote(escapeAndTruncate(m.last_customer_text || ' ', 500)) } });
+  }
+  if (m.previous_case_id !== null) {
+    const url = m.previous_card_channel && m.previous_card_ts ? `https://slack.com/archives/${m.previous_card_channel}/p${m.previous_card_ts.replace('.', '')}` : null;
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `:link: follows an earlier case with this customer (${safeLink(url, 'earlier card')})` }] });
+  }
+  return blocks;
+}
+
 export function slaLine(m: MentionRow, ctx: CardContext): string {
+  if (m.waiting_since !== null && m.first_response_at !== null && isOpen(m.status)) {
+    // Waiting for a next response: its own deadline, stored on the row when the customer wrote again.
+    const due = slackDate(m.sla_due_at);
+    const left = Math.ceil((m.sla_due_at.getTime() - ctx.now.getTime()) / 60_000);
+    if (left < 0) return `:rotating_light: customer wrote again · overdue by ${-left} min (due ${due})`;
+    if (ctx.now.getTime() >= m.sla_warn_at.getTime()) return `:warning: customer wrote again · at risk · due ${due} · ${left} min left`;
+    return `:speech_balloon: customer wrote again · due ${due} · ${left} min left`;
+  }
   if (m.status === 'closed_no_reply') return ':heavy_minus_sign: no reply needed: not counted against the response target';
   const s = slaStatus(
     { postedAt: m.posted_at, priority: m.priority, firstResponseAt: m.first_response_at, closedAt: m.closed_at },
@@ -158,9 +182,10 @@ export function statusLine(m: MentionRow, now: Date): string {
       parts.push(`:no_entry_sign: *Closed: ${m.close_kind === 'spam' ? 'spam' : 'no reply needed'}*${m.closed_by ? ` by <@${m.closed_by}>` : ''}${m.close_reason ? ` (“${escapeAndTruncate(m.close_reason, 200)}”)` : ''}`);
       break;
   }
-  if (m.first_response_at && m.first_response_by) {
+  if (m.first_response_at) {
     const minutes = Math.max(0, Math.round((m.first_response_at.getTime() - m.posted_at.getTime()) / 60_000));
-    parts.push(`Replied by <@${m.first_response_by}> in ${minutes} min`);
+    // No Slack user behind the first response: the brand replied on the network directly.
+    parts.push(m.first_response_by ? `Replied by <@${m.first_response_by}> in ${minutes} min` : `Replied on ${escapeMrkdwn(sourceName(m.source))}, outside earshot, in ${minutes} min`);
   }
   if (m.escalated_at && m.status !== 'escalated') parts.push(':arrow_double_up: escalated');
   if (m.escalated_at && m.escalation_category) parts.push(`${escapeMrkdwn(m.escalation_category)} · ${escapeMrkdwn(m.escalation_severity ?? '')} severity`);

@@ -14,6 +14,8 @@ export interface ReminderContext {
   audience: ReminderAudience;
   /** The owner whose claim was freed at the deadline (SLA_RELEASE_ON_BREACH). */
   releasedOwner?: string | null;
+  /** Set for a next-response wait: since when the customer, who wrote again after an answer, has waited. */
+  nextWaitSince?: Date | null;
 }
 
 /**
@@ -27,7 +29,8 @@ export interface ReminderContext {
 export function reminderMessage(reminder: DueReminder, m: ReminderMention, ctx: ReminderContext): { text: string } {
   const who = `@${escapeAndTruncate(displayHandle(m.author_handle), 100)} on ${escapeMrkdwn(sourceName(m.source))}`;
   const due = slackDate(ctx.dueAt);
-  const waited = formatMinutes(minutesBetween(m.posted_at, ctx.now));
+  const waited = formatMinutes(minutesBetween(ctx.nextWaitSince ?? m.posted_at, ctx.now));
+  const forWhat = ctx.nextWaitSince ? 'for the next reply since writing again' : 'for a first reply';
   switch (reminder.kind) {
     case 'warning': {
       const left = formatMinutes(Math.max(1, Math.ceil((ctx.dueAt.getTime() - ctx.now.getTime()) / 60_000)));
@@ -38,7 +41,7 @@ export function reminderMessage(reminder: DueReminder, m: ReminderMention, ctx: 
       const owner = ctx.releasedOwner ?? m.owner_id;
       const ping = pings([owner ? user(owner) : null, leads(ctx.audience)], ctx.audience);
       const released = ctx.releasedOwner ? ` The claim of <@${ctx.releasedOwner}> was released so anyone can take it.` : '';
-      return { text: `${ping}:rotating_light: *Overdue:* ${who} has waited ${waited} for a first reply (due ${due}).${released}` };
+      return { text: `${ping}:rotating_light: *Overdue:* ${who} has waited ${waited} ${forWhat} (due ${due}).${released}` };
     }
     case 'repeat': {
       const late = formatMinutes(minutesBetween(ctx.dueAt, ctx.now));
