@@ -7,6 +7,7 @@ import { TRIAGE, sampleMention, startTestApp, type TestApp } from '../support/ap
 import { createTestDatabase, usingServer, type TestDatabase } from '../support/db.js';
 import { blockAction, viewSubmission } from '../support/slack-requests.js';
 import { startTcpProxy } from '../support/tcp-proxy.js';
+import { PATIENT_MS } from '../support/patience.js';
 
 let slack: FakeSlack;
 let fakeX: FakeX;
@@ -198,7 +199,7 @@ describe('/metrics', () => {
     expect((await app.webhook(m)).status).toBe(202);
     const row = await database.db.selectFrom('mentions').selectAll().where('external_id', '=', String(m.id)).executeTakeFirstOrThrow();
     const posted = () => slack.topLevel(TRIAGE).find((x) => (x.metadata?.event_payload as { mention_id?: number } | undefined)?.mention_id === row.id);
-    await slack.waitFor(() => posted() !== undefined, 10_000, 'card posted');
+    await slack.waitFor(() => posted() !== undefined, PATIENT_MS, 'card posted');
     // The card's ts as Slack has it (the row learns it a moment later).
     const card = { card_ts: posted()!.ts };
 
@@ -216,7 +217,7 @@ describe('/metrics', () => {
       }),
     );
     await app.handlers.idle();
-    await slack.waitFor(() => slack.thread(TRIAGE, card.card_ts).some((t) => (t.text ?? '').includes('DM us your order number')), 10_000, 'reply line');
+    await slack.waitFor(() => slack.thread(TRIAGE, card.card_ts).some((t) => (t.text ?? '').includes('DM us your order number')), PATIENT_MS, 'reply line');
     await app.queue.drainNow();
 
     const after = await metrics();
@@ -239,7 +240,7 @@ describe('/metrics', () => {
     const late = sampleMention({ text: 'Still waiting on my refund, it has been weeks.', posted_at: new Date(Date.now() - 70 * 60_000).toISOString() });
     expect((await app.webhook(late)).status).toBe(202);
     const row = await database.db.selectFrom('mentions').select('id').where('external_id', '=', String(late.id)).executeTakeFirstOrThrow();
-    await slack.waitFor(() => slack.topLevel(TRIAGE).some((x) => (x.metadata?.event_payload as { mention_id?: number } | undefined)?.mention_id === row.id), 10_000, 'card posted');
+    await slack.waitFor(() => slack.topLevel(TRIAGE).some((x) => (x.metadata?.event_payload as { mention_id?: number } | undefined)?.mention_id === row.id), PATIENT_MS, 'card posted');
     const swept = await app.sweepSla();
     expect(swept?.queued.filter((r) => r.mentionId === row.id).map((r) => r.kind)).toEqual(['overdue']);
     const after = await metrics();
@@ -258,7 +259,7 @@ describe('/metrics', () => {
     const calls = slack.callsTo('chat.postMessage').length;
     slack.failNext('chat.postMessage', { error: 'not_in_channel', times: 2 });
     expect((await app.webhook({ mentions: [sampleMention(), sampleMention()] })).json.accepted).toBe(2);
-    await slack.waitFor(() => slack.callsTo('chat.postMessage').slice(calls).filter((c) => c.error === 'not_in_channel').length === 2, 10_000, 'two refused posts');
+    await slack.waitFor(() => slack.callsTo('chat.postMessage').slice(calls).filter((c) => c.error === 'not_in_channel').length === 2, PATIENT_MS, 'two refused posts');
     await slack.waitFor(() => app.queue.busy === 0);
     // Both cards are kept (nothing dropped) and wait for a slow retry: the depth shows them.
     const pending = Number(

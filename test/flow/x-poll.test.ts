@@ -6,6 +6,7 @@ import { startFakeX, type FakeX, type FakeXPost } from '../fakes/x-server.js';
 import { sampleMention, startTestApp, type TestApp } from '../support/app.js';
 import { createTestDatabase, usingServer, type TestDatabase } from '../support/db.js';
 import { cardsByMention, waitForCards, xEnv, xMentions } from '../support/x.js';
+import { PATIENT_MS } from '../support/patience.js';
 
 let slack: FakeSlack;
 let fake: FakeX;
@@ -42,7 +43,7 @@ function addMentions(n: number, authorId = '5001'): FakeXPost[] {
   return Array.from({ length: n }, (_, i) => fake.addPost({ text: `@acme order ${i} has not arrived`, authorId }));
 }
 
-function waitUntil(cond: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
+function waitUntil(cond: () => boolean, timeoutMs = PATIENT_MS, what = 'condition'): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   return new Promise((resolve, reject) => {
     const check = () => {
@@ -97,7 +98,7 @@ describe('polling the mentions timeline', () => {
     const first = await start({}, { manual: true, stopGraceMs: 0 }, false);
     const polling = first.x.pollNow();
     // (A request's endpoint is filled in once the fake answers; its path is known on arrival.)
-    await waitUntil(() => fake.requests.filter((r) => r.path.endsWith('/mentions')).length === 2, 15_000, 'the second page to be requested');
+    await waitUntil(() => fake.requests.filter((r) => r.path.endsWith('/mentions')).length === 2, PATIENT_MS, 'the second page to be requested');
     // "Kill" while page 2 is on the wire: its answer is dropped unstored, like a crash.
     await first.stop();
     await polling;
@@ -130,7 +131,7 @@ describe('polling the mentions timeline', () => {
     fake.setLatency(200);
     const first = await start({}, { manual: true, pageSize: 5 }, false);
     const polling = first.x.pollNow();
-    await waitUntil(() => fake.requests.filter((r) => r.path.endsWith('/mentions')).length === 2, 15_000, 'the second page to be requested');
+    await waitUntil(() => fake.requests.filter((r) => r.path.endsWith('/mentions')).length === 2, PATIENT_MS, 'the second page to be requested');
     await first.stop();
     await polling;
     apps.splice(apps.indexOf(first), 1);
@@ -210,12 +211,12 @@ describe('rate limits and errors', () => {
     fake.exhaust('mentions', 1);
     const resetMs = fake.rateLimitStatus('mentions').reset * 1000;
     const app = await start({ X_POLL_SECONDS: '1' }, { gate: { resetMarginMs: 100 } });
-    await waitUntil(() => fake.requestsTo('mentions').some((r) => r.status === 429), 10_000, 'the 429');
+    await waitUntil(() => fake.requestsTo('mentions').some((r) => r.status === 429), PATIENT_MS, 'the 429');
     // Asking now changes nothing: the gate holds the call back.
     const before = fake.requestsTo('mentions').length;
     await app.x.pollNow();
     if (Date.now() < resetMs) expect(fake.requestsTo('mentions').length).toBe(before);
-    await waitForCards(slack, database, posts.map((p) => p.id), 15_000);
+    await waitForCards(slack, database, posts.map((p) => p.id), PATIENT_MS);
     const log = fake.requestsTo('mentions');
     expect(log.filter((r) => r.status === 429)).toHaveLength(1);
     for (const r of log.slice(1)) expect(r.at).toBeGreaterThanOrEqual(resetMs);
@@ -232,7 +233,7 @@ describe('rate limits and errors', () => {
     };
     fake.on('request', onRequest);
     await start({ X_POLL_SECONDS: '1' }, { pageSize: 5, gate: { resetMarginMs: 100 } });
-    await waitForCards(slack, database, posts.map((p) => p.id), 15_000);
+    await waitForCards(slack, database, posts.map((p) => p.id), PATIENT_MS);
     fake.off('request', onRequest);
     expect(resetMs).toBeGreaterThan(0);
     const log = fake.requestsTo('mentions');
