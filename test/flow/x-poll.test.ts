@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Clock } from '../../src/clock.js';
 import type { Database } from '../../src/db/database.js';
 import type { XTuning } from '../../src/sources/x/index.js';
 import { startFakeSlack, type FakeSlack } from '../fakes/slack-server.js';
@@ -6,6 +7,7 @@ import { startFakeX, type FakeX, type FakeXPost } from '../fakes/x-server.js';
 import { sampleMention, startTestApp, type TestApp } from '../support/app.js';
 import { createTestDatabase, usingServer, type TestDatabase } from '../support/db.js';
 import { cardsByMention, waitForCards, xEnv, xMentions } from '../support/x.js';
+import { SteppingClock } from '../support/clock.js';
 import { PATIENT_MS } from '../support/patience.js';
 
 let slack: FakeSlack;
@@ -32,8 +34,8 @@ afterEach(async () => {
   await Promise.all(apps.splice(0).map((a) => a.stop()));
 });
 
-async function start(env: Record<string, string | undefined> = {}, x: XTuning = { manual: true }, runQueue = true): Promise<TestApp> {
-  const app = await startTestApp({ slack, database, env: xEnv(fake, env), runQueue, extra: { x, queue: { concurrency: 4, burst: 50 } } });
+async function start(env: Record<string, string | undefined> = {}, x: XTuning = { manual: true }, runQueue = true, clock?: Clock): Promise<TestApp> {
+  const app = await startTestApp({ slack, database, clock, env: xEnv(fake, env), runQueue, extra: { x, queue: { concurrency: 4, burst: 50 } } });
   apps.push(app);
   return app;
 }
@@ -246,13 +248,14 @@ describe('rate limits and errors', () => {
   it('backs off after a 5xx and reads the same page again', async () => {
     const posts = addMentions(2, '7201');
     fake.failNext('mentions', 503);
-    // The back-off must outlast the rest of a poll (the own timeline is read after the mentions) on a busy machine.
-    const app = await start({}, { manual: true, gate: { backoffBaseMs: 2_000 } });
+    // The back-off ends when the test moves the app's clock past it, however slow the machine.
+    const clock = new SteppingClock();
+    const app = await start({}, { manual: true, gate: { backoffBaseMs: 60_000 } }, true, clock);
     const first = await app.x.pollNow();
     expect(first?.timelines[0]).toMatchObject({ caughtUp: false, read: 0 });
     expect((await app.x.pollNow())?.timelines[0]?.read).toBe(0);
     expect(fake.requestsTo('mentions')).toHaveLength(1);
-    await new Promise((r) => setTimeout(r, 2_050));
+    clock.advance(60_000 + 1);
     expect((await app.x.pollNow())?.timelines[0]).toMatchObject({ caughtUp: true, read: 2 });
     expect(posts.every((p) => fake.servedCount(p.id) === 1)).toBe(true);
   });
