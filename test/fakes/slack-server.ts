@@ -316,7 +316,8 @@ class FakeSlackServer implements FakeSlack {
     if (i !== -1) this.listeners.splice(i, 1);
   }
 
-  async waitFor(pred: () => boolean, timeoutMs = 5000, what?: string): Promise<void> {
+  // Long by default: it waits for a condition, and on a loaded machine that can take tens of seconds.
+  async waitFor(pred: () => boolean, timeoutMs = 45_000, what?: string): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     let lastError: unknown;
     for (;;) {

@@ -149,7 +149,7 @@ export async function startFakeSocketMode(slack: FakeSlack): Promise<FakeSocketM
     refuseAppToken(refuse) {
       refused = refuse;
     },
-    async waitFor(pred, what, timeoutMs = 10_000) {
+    async waitFor(pred, what, timeoutMs = 45_000) {
       const deadline = Date.now() + timeoutMs;
       while (!pred()) {
         if (Date.now() > deadline) throw new Error(`fake socket mode: timed out waiting for ${what}`);

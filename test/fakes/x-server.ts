@@ -254,6 +254,15 @@ export class FakeX extends EventEmitter {
     return { limit: bucket.limit, remaining: bucket.remaining, reset: bucket.resetAt / 1000 };
   }
 
+  /** Every endpoint's window back to full (the limits the fake started with) and no queued failures. */
+  resetRateLimits(): void {
+    this.buckets = new Map();
+    this.failures = new Map();
+    for (const [key, config] of Object.entries(this.initialRateLimits) as [XEndpointKey, RateLimitConfig][]) {
+      this.setRateLimit(key, config);
+    }
+  }
+
   /** The next `times` requests to the endpoint fail with `status` (X's body) or a dropped connection. */
   failNext(endpoint: XEndpointKey, status: number | 'network', times = 1): void {
     this.failures.set(endpoint, { status, times });

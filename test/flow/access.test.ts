@@ -6,6 +6,7 @@ import { TRIAGE, sampleMention, waitForCardTs, type TestApp } from '../support/a
 import type { TestDatabase } from '../support/db.js';
 import { startFlow, stopFlow } from '../support/flow.js';
 import { blockAction, slackHeaders, viewSubmission } from '../support/slack-requests.js';
+import { PATIENT_MS } from '../support/patience.js';
 
 /**
  * Only the team acts. UALICE and UBOB reply for the brand (SRESP01), ULEAD leads (SLEADS01),
@@ -65,7 +66,7 @@ const refusals = (user: string) => slack.ephemerals.filter((e) => e.user === use
 async function refused(user: string, attempt: () => Promise<unknown>) {
   const before = refusals(user).length;
   await attempt();
-  await slack.waitFor(() => refusals(user).length > before, 10_000, `a refusal for ${user}`);
+  await slack.waitFor(() => refusals(user).length > before, PATIENT_MS, `a refusal for ${user}`);
   await app.handlers.idle();
 }
 
@@ -140,7 +141,7 @@ describe('someone outside the team', () => {
     const before = slack.uploads.length;
     const id = `access-export-${Date.now()}`;
     await app.command({ user: 'UMALLORY', text: 'export 30d', responseUrl: slack.responseUrl(id) });
-    await slack.waitFor(() => slack.responses(id).length >= 1, 10_000, 'the export answer');
+    await slack.waitFor(() => slack.responses(id).length >= 1, PATIENT_MS, 'the export answer');
     expect(String(slack.responses(id)[0]!.text)).toContain('please ask <!subteam^SLEADS01>');
     await app.handlers.idle();
     expect(slack.uploads).toHaveLength(before);
@@ -150,7 +151,7 @@ describe('someone outside the team', () => {
     await card();
     await homeOpened('UMALLORY');
     await homeOpened('UALICE');
-    await slack.waitFor(() => slack.views.published.has('UMALLORY') && slack.views.published.has('UALICE'), 10_000, 'both Home tabs');
+    await slack.waitFor(() => slack.views.published.has('UMALLORY') && slack.views.published.has('UALICE'), PATIENT_MS, 'both Home tabs');
     const outsider = JSON.stringify(slack.views.published.get('UMALLORY'));
     expect(outsider).toContain('please ask <!subteam^SLEADS01>');
     expect(outsider).not.toContain(CUSTOMER_TEXT);

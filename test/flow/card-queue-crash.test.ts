@@ -9,6 +9,7 @@ import { slaPolicyFromConfig } from '../../src/sla-policy.js';
 import { startFakeSlack, type FakeSlack } from '../fakes/slack-server.js';
 import { TRIAGE, sampleMention, startTestApp, type TestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { PATIENT_MS } from '../support/patience.js';
 
 /**
  * A replica that dies between "Slack recorded the post" and "earshot recorded the answer". The
@@ -76,12 +77,12 @@ async function dueNow(jobId: string): Promise<void> {
 
 /** Runs the surviving replica until it has taken over the job (after the dead one's lease ran out). */
 async function recover(jobId: string): Promise<void> {
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + PATIENT_MS;
   for (;;) {
     await app.queue.drainNow();
     const job = await database.db.selectFrom('slack_jobs').select('status').where('id', '=', jobId).executeTakeFirstOrThrow();
     if (job.status !== 'pending') return;
-    if (Date.now() > deadline) throw new Error(`job ${jobId} still pending after 20 s`);
+    if (Date.now() > deadline) throw new Error(`job ${jobId} still pending after ${PATIENT_MS} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -3,6 +3,7 @@ import type { Database } from '../../src/db/database.js';
 import { startFakeSlack, type FakeSlack } from '../fakes/slack-server.js';
 import { TRIAGE, sampleMention, startTestApp, waitForCardTs } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { PATIENT_MS } from '../support/patience.js';
 
 let slack: FakeSlack;
 let tdb: TestDatabase;
@@ -35,7 +36,7 @@ describe('the card queue', () => {
       const m = sampleMention();
       await app.webhook(m);
       const id = await idOf(m.id);
-      await slack.waitFor(() => cardsFor(id).length === 1, 10_000, 'card after the 429');
+      await slack.waitFor(() => cardsFor(id).length === 1, PATIENT_MS, 'card after the 429');
       await waitForCardTs(database, id);
       const attempts = slack.callsTo('chat.postMessage').filter((c) => JSON.stringify(c.args.metadata ?? '').includes(`"mention_id":${id}`) || c.status === 429);
       const limited = attempts.find((c) => c.status === 429)!;
@@ -118,7 +119,7 @@ describe('the card queue', () => {
       expect(r.json.accepted).toBe(40);
       const ids = await Promise.all(batch.map((b) => idOf(b.id)));
       const mine = () => paced.topLevel(TRIAGE).filter((x) => ids.includes((x.metadata?.event_payload as any)?.mention_id));
-      await paced.waitFor(() => mine().length >= 40, 20_000, '40 cards');
+      await paced.waitFor(() => mine().length >= 40, PATIENT_MS, '40 cards');
       await app.queue.drainNow();
       expect(new Set(mine().map((x) => (x.metadata?.event_payload as any).mention_id)).size).toBe(40);
       expect(mine()).toHaveLength(40);

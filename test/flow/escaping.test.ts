@@ -6,6 +6,7 @@ import { ESCALATIONS, TRIAGE, sampleMention, waitForCardTs, type TestApp } from 
 import type { TestDatabase } from '../support/db.js';
 import { startFlow, stopFlow } from '../support/flow.js';
 import { blockAction, viewSubmission } from '../support/slack-requests.js';
+import { PATIENT_MS } from '../support/patience.js';
 
 const EVIL = '<!channel> <!here> <@U123> <!subteam^S1> <https://evil.example|click> & < >';
 const INERT = ['<!channel>', '<!here>', '<@U123>', '<!subteam^S1>', '<https://evil.example|click>', '& <', '< >'];
@@ -61,7 +62,7 @@ describe('customer and typed text reaches Slack inert', () => {
     );
     // A second claim gets the "already claimed" ephemeral.
     await app.interact(blockAction({ user: 'UBOB', actionId: ACTION.claim, value: String(row.id), messageTs: card, channel: TRIAGE }));
-    await slack.waitFor(() => slack.topLevel(ESCALATIONS).length > 0 && slack.thread(TRIAGE, card).some((t) => (t.text ?? '').includes('reply ')), 10_000, 'escalation and reply');
+    await slack.waitFor(() => slack.topLevel(ESCALATIONS).length > 0 && slack.thread(TRIAGE, card).some((t) => (t.text ?? '').includes('reply ')), PATIENT_MS, 'escalation and reply');
     await slack.waitFor(() => slack.ephemerals.some((e) => e.user === 'UBOB'));
     await app.queue.drainNow();
 

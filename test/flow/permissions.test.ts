@@ -46,6 +46,7 @@ describe('who may reply as the brand', () => {
 
   it('a forged submission from outside the group sends nothing and leaves the mention unanswered', async () => {
     const m = await card();
+    const told = slack.ephemerals.filter((e) => e.user === 'UMALLORY').length;
     await app.interact(
       viewSubmission({
         user: 'UMALLORY',
@@ -54,7 +55,7 @@ describe('who may reply as the brand', () => {
         values: { [`${INPUT.replyText.block}:0`]: { [INPUT.replyText.action]: { value: 'we are giving away free stuff' } } },
       }),
     );
-    await slack.waitFor(() => slack.ephemerals.filter((e) => e.user === 'UMALLORY').length >= 2);
+    await slack.waitFor(() => slack.ephemerals.filter((e) => e.user === 'UMALLORY').length > told);
     const replies = await database.db.selectFrom('replies').selectAll().where('mention_id', '=', m.id).execute();
     expect(replies).toHaveLength(0);
     const row = await database.db.selectFrom('mentions').selectAll().where('id', '=', m.id).executeTakeFirstOrThrow();

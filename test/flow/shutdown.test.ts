@@ -13,6 +13,7 @@ import { startFakeSlack, type FakeSlack } from '../fakes/slack-server.js';
 import { BOT_TOKEN, TRIAGE, WEBHOOK_SECRET, sampleMention, startTestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { SIGNING_SECRET, blockAction } from '../support/slack-requests.js';
+import { PATIENT_MS } from '../support/patience.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const SLOW_SLACK_MS = 1_500;
@@ -43,7 +44,7 @@ describe('earshot.stop()', () => {
       const first = sampleMention();
       expect((await app.webhook(first)).status).toBe(202);
       const firstRow = await app.database.db.selectFrom('mentions').select(['id']).where('external_id', '=', String(first.id)).executeTakeFirstOrThrow();
-      await slack.waitFor(() => cardOf(firstRow.id) !== undefined, 10_000, 'first card');
+      await slack.waitFor(() => cardOf(firstRow.id) !== undefined, PATIENT_MS, 'first card');
       const cardTs = cardOf(firstRow.id)!.ts;
       // A first click outside the measurement (the app looks up its own identity once).
       await app.interact(blockAction({ user: 'UALICE', actionId: ACTION.claim, value: String(firstRow.id), messageTs: cardTs, channel: TRIAGE }));
@@ -57,7 +58,7 @@ describe('earshot.stop()', () => {
       // A queue item in flight: a new card being posted to a slow Slack.
       const second = sampleMention();
       expect((await app.webhook(second)).status).toBe(202);
-      await slack.waitFor(() => app.queue.busy > 0, 5_000, 'card post in flight');
+      await slack.waitFor(() => app.queue.busy > 0, PATIENT_MS, 'card post in flight');
       // A listener in flight: Escalate was acked; the handler is still opening the modal on slow Slack.
       const click = await app.interact(blockAction({ user: 'UBOB', actionId: ACTION.escalate, value: String(firstRow.id), messageTs: cardTs, channel: TRIAGE }));
       expect(click.status).toBe(200);
@@ -162,7 +163,7 @@ describe('SIGTERM (the process, as Docker and Kubernetes stop it)', () => {
         headers: { 'content-type': 'application/json', 'x-earshot-timestamp': String(ts), 'x-earshot-signature': signWebhook(WEBHOOK_SECRET, ts, body) },
       });
       expect(r.status).toBe(202);
-      await slack.waitFor(() => proxy.arrivals('chat.postMessage') > 0, 10_000, 'card post reached Slack');
+      await slack.waitFor(() => proxy.arrivals('chat.postMessage') > 0, PATIENT_MS, 'card post reached Slack');
 
       const t0 = performance.now();
       child.kill('SIGTERM');

@@ -8,6 +8,7 @@ import { startFakeSlack, type FakeMessage, type FakeSlack } from '../fakes/slack
 import { TRIAGE, sampleMention, startTestApp, type TestApp } from '../support/app.js';
 import { createTestDatabase, usingServer, type TestDatabase } from '../support/db.js';
 import { blockAction, viewSubmission } from '../support/slack-requests.js';
+import { PATIENT_MS } from '../support/patience.js';
 
 const ENV = { SLACK_LEADS_GROUP: 'SLEADS01', SLACK_RESPONDERS_GROUP: 'SRESP01' };
 const MINUTE = 60_000;
@@ -36,7 +37,7 @@ afterAll(async () => {
   await tdb?.drop();
 });
 
-async function until(pred: () => Promise<boolean> | boolean, what: string, ms = 15_000): Promise<void> {
+async function until(pred: () => Promise<boolean> | boolean, what: string, ms = PATIENT_MS): Promise<void> {
   const end = Date.now() + ms;
   while (!(await pred())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
@@ -103,7 +104,7 @@ async function tick(from: Date, minutes: number): Promise<void> {
 async function replyViaModal(m: { id: number; card_ts: string | null }, user = 'UALICE'): Promise<void> {
   const before = slack.views.opened.length;
   await app.interact(blockAction({ user, actionId: ACTION.reply, value: String(m.id), messageTs: m.card_ts!, channel: TRIAGE }));
-  await slack.waitFor(() => slack.views.opened.length > before, 10_000, 'reply modal');
+  await slack.waitFor(() => slack.views.opened.length > before, PATIENT_MS, 'reply modal');
   const modal = slack.views.opened.at(-1)! as { view?: { private_metadata?: string }; private_metadata?: string };
   const r = await app.interact(
     viewSubmission({
@@ -210,7 +211,7 @@ describe('the job registry', () => {
       const card = await newCard(posted);
       clock.set(posted.getTime() + 46 * MINUTE);
       const key = `reminder:${card.id}:warning:1`;
-      await until(async () => (await database.db.selectFrom('slack_jobs').select('id').where('dedupe_key', '=', key).executeTakeFirst()) !== undefined, 'a tick of the scheduled sweep', 10_000);
+      await until(async () => (await database.db.selectFrom('slack_jobs').select('id').where('dedupe_key', '=', key).executeTakeFirst()) !== undefined, 'a tick of the scheduled sweep', PATIENT_MS);
     } finally {
       await scheduled.stop();
     }

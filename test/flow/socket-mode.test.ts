@@ -13,6 +13,7 @@ import { startFakeSocketMode, type FakeSocketMode } from '../fakes/socket-mode.j
 import { TRIAGE, sampleMention, startTestApp, waitForCardTs, type TestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { blockAction, commandFields } from '../support/slack-requests.js';
+import { PATIENT_MS } from '../support/patience.js';
 
 const APP_TOKEN = 'xapp-1-A0FAKEAPP-test-0123456789';
 
@@ -40,7 +41,9 @@ beforeAll(async () => {
     database,
     env: { SLACK_MODE: 'socket', SLACK_APP_TOKEN: APP_TOKEN },
     // Short back-off so minutes of outage fit in a test; the ack deadline stays Slack's 3 s.
-    extra: { logger, socket: { minDelayMs: 20, maxDelayMs: 200 } },
+    // Home refreshes after a change never fire here: the Home test counts the publishes of its own
+    // app_home_opened events, and a refresh due from an earlier test's card would add one.
+    extra: { logger, socket: { minDelayMs: 20, maxDelayMs: 200 }, homeDebounceMs: 3_600_000 },
   });
 });
 
@@ -98,7 +101,7 @@ describe('triage over Socket Mode', () => {
   it('/social-stats arrives as a slash_commands envelope and answers through its response URL', async () => {
     const id = 'socket-stats';
     await socket.send('slash_commands', commandFields({ user: 'UALICE', text: '24h', responseUrl: slack.responseUrl(id) }));
-    await slack.waitFor(() => slack.responses(id).length >= 1, 10_000, 'stats answer');
+    await slack.waitFor(() => slack.responses(id).length >= 1, PATIENT_MS, 'stats answer');
     expect(JSON.stringify(slack.responses(id)[0])).toContain('last 24 hours');
   });
 
@@ -106,12 +109,12 @@ describe('triage over Socket Mode', () => {
     const before = slack.okCalls('views.publish').length;
     const event = { type: 'app_home_opened', user: 'UBOB', channel: 'D0HOME', tab: 'home', event_ts: `${Date.now() / 1000}` };
     await socket.event(event, { eventId: 'EvHOME1' });
-    await slack.waitFor(() => slack.okCalls('views.publish').length === before + 1, 10_000, 'home published');
+    await slack.waitFor(() => slack.okCalls('views.publish').length === before + 1, PATIENT_MS, 'home published');
     const retried = await socket.event(event, { eventId: 'EvHOME1', retryAttempt: 1 });
     expect(retried.ack).toBeDefined();
     // A later, different event proves the retry had its chance to run first (envelopes are handled in order).
     await socket.event({ ...event, user: 'UALICE' }, { eventId: 'EvHOME2' });
-    await slack.waitFor(() => slack.okCalls('views.publish').some((c) => c.args.user_id === 'UALICE'), 10_000, 'second home');
+    await slack.waitFor(() => slack.okCalls('views.publish').some((c) => c.args.user_id === 'UALICE'), PATIENT_MS, 'second home');
     expect(slack.okCalls('views.publish').filter((c) => c.args.user_id === 'UBOB')).toHaveLength(1);
   });
 

@@ -1,10 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import type { Database } from '../../src/db/database.js';
 import { ACTION } from '../../src/slack/ids.js';
 import { startFakeSlack, type FakeSlack, type FakeView } from '../fakes/slack-server.js';
 import { TRIAGE, startTestApp, type TestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { PATIENT_MS } from '../support/patience.js';
 import { blockAction, slackHeaders } from '../support/slack-requests.js';
 
 /**
@@ -28,7 +29,7 @@ let slack: FakeSlack;
 let tdb: TestDatabase;
 let database: Database;
 let app: TestApp;
-const clock = new ManualClock(at(-90));
+let clock: ManualClock;
 const ids: Record<'A' | 'B' | 'C' | 'D' | 'F', number> = { A: 0, B: 0, C: 0, D: 0, F: 0 };
 
 async function ingest(key: keyof typeof ids, postedMin: number, text = `Mention ${key}: where is my order?`) {
@@ -36,7 +37,13 @@ async function ingest(key: keyof typeof ids, postedMin: number, text = `Mention 
   ids[key] = r.ids[0]!;
 }
 
-beforeAll(async () => {
+/**
+ * A fresh fake Slack, database and app holding the story above, with the clock at T0. The
+ * /social-stats tests only read it and share one; each App Home test claims or sweeps, so each gets
+ * its own and the tests hold in any order.
+ */
+async function startStory(): Promise<void> {
+  clock = new ManualClock(at(-90));
   slack = await startFakeSlack();
   slack.setChannelMembers(TRIAGE, ['UALICE', 'UBOB']);
   tdb = await createTestDatabase();
@@ -60,14 +67,14 @@ beforeAll(async () => {
   clock.set(at(-5));
   await ingest('D', -5, '=HYPERLINK("https://evil.example","click") my parcel, "again", is late');
   clock.set(at(0));
-});
+}
 
-afterAll(async () => {
+async function stopStory(): Promise<void> {
   await app?.stop();
   await database?.close();
   await slack?.close();
   await tdb?.drop();
-});
+}
 
 let responseCounter = 0;
 /** Runs the command as `user`; resolves with the bodies posted to its response URL once `count` arrived. */
@@ -75,7 +82,7 @@ async function command(user: string, text: string, count = 1) {
   const id = `stats-${++responseCounter}`;
   const r = await app.command({ user, text, responseUrl: slack.responseUrl(id) });
   expect(r.status).toBe(200);
-  await slack.waitFor(() => slack.responses(id).length >= count, 10_000, `response to /social-stats ${text}`);
+  await slack.waitFor(() => slack.responses(id).length >= count, PATIENT_MS, `response to /social-stats ${text}`);
   return slack.responses(id) as Array<{ text: string; blocks?: unknown[]; response_type?: string }>;
 }
 
@@ -95,6 +102,9 @@ function homeOpened(user: string): Promise<{ status: number }> {
 const flat = (v: unknown) => JSON.stringify(v);
 
 describe('/social-stats', () => {
+  beforeAll(startStory);
+  afterAll(stopStory);
+
   it('acks, then answers through the response URL with the numbers of the period', async () => {
     const [answer] = await command('UALICE', '24h');
     expect(answer!.response_type).toBe('ephemeral');
@@ -163,13 +173,19 @@ describe('/social-stats', () => {
 });
 
 describe('App Home', () => {
-  let home: FakeView;
+  beforeEach(startStory);
+  afterEach(stopStory);
 
-  it('publishes My mentions, Unclaimed and the team line when the tab is opened', async () => {
+  /** Opens ALICE's Home tab and resolves with the view the fake Slack holds once it is published. */
+  async function openHome(): Promise<FakeView> {
     const r = await homeOpened('UALICE');
     expect(r.status).toBe(200);
-    await slack.waitFor(() => slack.views.published.has('UALICE'), 10_000, 'home published');
-    home = slack.views.published.get('UALICE')!;
+    await slack.waitFor(() => slack.views.published.has('UALICE'), PATIENT_MS, 'home published');
+    return slack.views.published.get('UALICE')!;
+  }
+
+  it('publishes My mentions, Unclaimed and the team line when the tab is opened', async () => {
+    const home = await openHome();
     const all = flat(home.blocks);
     expect(all).toContain('3 open (no reply yet) · :warning: 1 at risk · :rotating_light: 1 overdue · today’s median first response: 20 min');
     expect(all).toContain('*My mentions* (1)');
@@ -183,10 +199,11 @@ describe('App Home', () => {
   });
 
   it('a Claim on the Home tab goes through the card listener and refreshes the view', async () => {
+    const home = await openHome();
     const publishes = slack.okCalls('views.publish').length;
     const r = await app.interact(blockAction({ user: 'UALICE', actionId: ACTION.claim, value: String(ids.B), view: home }));
     expect(r.status).toBe(200);
-    await slack.waitFor(() => flat(slack.views.published.get('UALICE')!.blocks).includes(`home_mine:${ids.B}`), 10_000, 'home refreshed after the claim');
+    await slack.waitFor(() => flat(slack.views.published.get('UALICE')!.blocks).includes(`home_mine:${ids.B}`), PATIENT_MS, 'home refreshed after the claim');
     expect(slack.okCalls('views.publish').length).toBeGreaterThan(publishes);
     const all = flat(slack.views.published.get('UALICE')!.blocks);
     expect(all).toContain('*My mentions* (2)');
@@ -197,19 +214,22 @@ describe('App Home', () => {
   });
 
   it('a Claim that loses is explained in the triage channel (a Home click has no channel)', async () => {
+    const home = await openHome();
+    await app.triage.claim(ids.B, 'UALICE');
     const before = slack.ephemerals.length;
     await app.interact(blockAction({ user: 'UBOB', actionId: ACTION.claim, value: String(ids.B), view: home }));
-    await slack.waitFor(() => slack.ephemerals.length > before, 10_000, 'ephemeral');
+    await slack.waitFor(() => slack.ephemerals.length > before, PATIENT_MS, 'ephemeral');
     expect(slack.ephemerals.at(-1)).toMatchObject({ channel: TRIAGE, user: 'UBOB' });
     expect(slack.ephemerals.at(-1)!.text).toContain('Already claimed by <@UALICE>');
   });
 
   it('refreshes when the SLA sweep moves a mention past its deadline', async () => {
+    await openHome();
     const publishes = slack.okCalls('views.publish').length;
     clock.set(at(11)); // B (posted at −50, due at +10) is now overdue
     const swept = await app.sweepSla();
     expect(swept?.queued.some((r) => r.mentionId === ids.B && r.kind === 'overdue')).toBe(true);
-    await slack.waitFor(() => slack.okCalls('views.publish').length > publishes, 10_000, 'home refreshed after the sweep');
-    await slack.waitFor(() => flat(slack.views.published.get('UALICE')!.blocks).includes(':rotating_light: 2 overdue'), 10_000, 'team line counts B overdue');
+    await slack.waitFor(() => slack.okCalls('views.publish').length > publishes, PATIENT_MS, 'home refreshed after the sweep');
+    await slack.waitFor(() => flat(slack.views.published.get('UALICE')!.blocks).includes(':rotating_light: 2 overdue'), PATIENT_MS, 'team line counts B overdue');
   });
 });

@@ -6,6 +6,7 @@ import { ESCALATIONS, TRIAGE, sampleMention, waitForCardTs, type TestApp } from 
 import type { TestDatabase } from '../support/db.js';
 import { startFlow, stopFlow } from '../support/flow.js';
 import { blockAction, viewSubmission } from '../support/slack-requests.js';
+import { PATIENT_MS } from '../support/patience.js';
 
 let slack: FakeSlack;
 let tdb: TestDatabase;
@@ -94,7 +95,7 @@ describe('claim', () => {
     const before = slack.ephemerals.length;
     const results = await Promise.all(users.map((u) => app.interact(blockAction({ user: u, actionId: ACTION.claim, value: String(m.id), messageTs: m.card_ts!, channel: TRIAGE }))));
     expect(results.every((r) => r.status === 200)).toBe(true);
-    await slack.waitFor(() => slack.ephemerals.length - before >= 49, 15_000, '49 ephemerals');
+    await slack.waitFor(() => slack.ephemerals.length - before >= 49, PATIENT_MS, '49 ephemerals');
     const row = await database.db.selectFrom('mentions').selectAll().where('id', '=', m.id).executeTakeFirstOrThrow();
     expect(row.status).toBe('claimed');
     expect(users).toContain(row.owner_id);
@@ -104,7 +105,7 @@ describe('claim', () => {
     for (const a of answers) expect(a.text).toContain(`Already claimed by <@${row.owner_id}>`);
     const claims = await database.db.selectFrom('mention_events').select('id').where('mention_id', '=', m.id).where('kind', '=', 'claimed').execute();
     expect(claims).toHaveLength(1);
-    await slack.waitFor(() => allText(cardMessage(m.card_ts!)).includes(`Claimed by <@${row.owner_id}>`), 10_000, 'card shows the owner');
+    await slack.waitFor(() => allText(cardMessage(m.card_ts!)).includes(`Claimed by <@${row.owner_id}>`), PATIENT_MS, 'card shows the owner');
   });
 
   it('release puts it back in the pool; only the owner or a lead may do it', async () => {
@@ -116,7 +117,7 @@ describe('claim', () => {
     await slack.waitFor(() => slack.ephemerals.length > before);
     expect(slack.ephemerals.at(-1)!.text).toContain('Only <@UALICE>');
     await app.interact(blockAction({ user: 'ULEAD', type: 'overflow', actionId: ACTION.more, selectedOption: `${MORE.release}:${m.id}`, messageTs: m.card_ts!, channel: TRIAGE }));
-    await slack.waitFor(() => allText(cardMessage(m.card_ts!)).includes('Unclaimed'), 10_000, 'released card');
+    await slack.waitFor(() => allText(cardMessage(m.card_ts!)).includes('Unclaimed'), PATIENT_MS, 'released card');
     const row = await database.db.selectFrom('mentions').selectAll().where('id', '=', m.id).executeTakeFirstOrThrow();
     expect(row.owner_id).toBeNull();
     expect(row.status).toBe('new');
@@ -126,8 +127,9 @@ describe('claim', () => {
 describe('reply, escalate, close', () => {
   it('a recorded reply stops the clock, shows who replied and puts the text in the thread', async () => {
     const m = await newCard();
+    const opened = slack.views.opened.length;
     await app.interact(blockAction({ user: 'UALICE', actionId: ACTION.reply, value: String(m.id), messageTs: m.card_ts!, channel: TRIAGE }));
-    await slack.waitFor(() => slack.views.opened.length > 0);
+    await slack.waitFor(() => slack.views.opened.length > opened);
     const modal = slack.views.opened.at(-1)!;
     const r = await app.interact(
       viewSubmission({
@@ -142,7 +144,7 @@ describe('reply, escalate, close', () => {
       }),
     );
     expect(r.status).toBe(200);
-    await slack.waitFor(() => allText(cardMessage(m.card_ts!)).includes('Replied by <@UALICE>'), 10_000, 'card shows the reply');
+    await slack.waitFor(() => allText(cardMessage(m.card_ts!)).includes('Replied by <@UALICE>'), PATIENT_MS, 'card shows the reply');
     const row = await database.db.selectFrom('mentions').selectAll().where('id', '=', m.id).executeTakeFirstOrThrow();
     expect(row.status).toBe('replied');
     expect(row.first_response_at).not.toBeNull();
@@ -151,8 +153,10 @@ describe('reply, escalate, close', () => {
 
   it('escalation posts to the escalation channel, pings the leads and keeps the clock running', async () => {
     const m = await newCard();
+    const opened = slack.views.opened.length;
+    const posted = slack.topLevel(ESCALATIONS).length;
     await app.interact(blockAction({ user: 'UBOB', actionId: ACTION.escalate, value: String(m.id), messageTs: m.card_ts!, channel: TRIAGE }));
-    await slack.waitFor(() => slack.views.opened.length > 0);
+    await slack.waitFor(() => slack.views.opened.length > opened);
     await app.interact(
       viewSubmission({
         user: 'UBOB',
@@ -165,7 +169,7 @@ describe('reply, escalate, close', () => {
         },
       }),
     );
-    await slack.waitFor(() => slack.topLevel(ESCALATIONS).length > 0, 10_000, 'escalation posted');
+    await slack.waitFor(() => slack.topLevel(ESCALATIONS).length > posted, PATIENT_MS, 'escalation posted');
     const esc = allText(slack.topLevel(ESCALATIONS).at(-1)!);
     expect(esc).toContain('<!subteam^SLEADS01>');
     expect(esc).toContain('procedural problem');
@@ -189,7 +193,7 @@ describe('reply, escalate, close', () => {
         },
       }),
     );
-    await slack.waitFor(() => allText(cardMessage(m.card_ts!)).includes('Closed: spam'), 10_000, 'closed card');
+    await slack.waitFor(() => allText(cardMessage(m.card_ts!)).includes('Closed: spam'), PATIENT_MS, 'closed card');
     const row = await database.db.selectFrom('mentions').selectAll().where('id', '=', m.id).executeTakeFirstOrThrow();
     expect(row.status).toBe('closed_no_reply');
     expect(row.close_kind).toBe('spam');
@@ -201,6 +205,7 @@ describe('saved replies, reassign and resolve', () => {
   it('picking a saved reply fills the text box with the customer’s name, ready to edit', async () => {
     const m = await newCard({ author: { handle: 'jdoe', name: 'Jane Doe' } });
     const before = slack.views.opened.length;
+    const updates = slack.okCalls('views.update').length;
     await app.interact(blockAction({ user: 'UALICE', actionId: ACTION.reply, value: String(m.id), messageTs: m.card_ts!, channel: TRIAGE }));
     await slack.waitFor(() => slack.views.opened.length > before);
     const view = slack.views.opened.at(-1)! as any;
@@ -208,7 +213,7 @@ describe('saved replies, reassign and resolve', () => {
     const sorry = select.options.find((o: any) => o.text.text.startsWith('Sorry'));
     expect(sorry).toBeDefined();
     await app.interact(blockAction({ user: 'UALICE', type: 'static_select', actionId: INPUT.savedReply.action, selectedOption: sorry.value, view: { ...view, state: { values: {} } } }));
-    await slack.waitFor(() => slack.okCalls('views.update').length > 0);
+    await slack.waitFor(() => slack.okCalls('views.update').length > updates);
     const updated = slack.views.byId.get(view.id) as any;
     const input = updated.blocks.find((b: any) => String(b.block_id).startsWith(`${INPUT.replyText.block}:`));
     expect(input.element.initial_value).toMatch(/^Hi Jane, we’re sorry about this/);
@@ -219,7 +224,7 @@ describe('saved replies, reassign and resolve', () => {
     const m = await newCard();
     await app.interact(blockAction({ user: 'UALICE', actionId: ACTION.claim, value: String(m.id), messageTs: m.card_ts!, channel: TRIAGE }));
     await reassign('ULEAD', m.id, 'UCAROL');
-    await slack.waitFor(() => allText(cardMessage(m.card_ts!)).includes('Claimed by <@UCAROL>'), 10_000, 'reassigned card');
+    await slack.waitFor(() => allText(cardMessage(m.card_ts!)).includes('Claimed by <@UCAROL>'), PATIENT_MS, 'reassigned card');
     await slack.waitFor(() => slack.thread(TRIAGE, m.card_ts!).some((t) => (t.text ?? '').includes('<@ULEAD> handed this to <@UCAROL>')));
   });
 
@@ -231,7 +236,7 @@ describe('saved replies, reassign and resolve', () => {
     expect(slack.ephemerals.at(-1)!.text).toMatch(/Reply first/);
     await app.replies.send(m.id, 'UBOB', { text: 'Sorted, thanks for your patience!', mode: 'public' });
     await app.interact(blockAction({ user: 'UBOB', type: 'overflow', actionId: ACTION.more, selectedOption: `${MORE.resolve}:${m.id}`, messageTs: m.card_ts!, channel: TRIAGE }));
-    await slack.waitFor(() => allText(cardMessage(m.card_ts!)).includes('Resolved'), 10_000, 'resolved card');
+    await slack.waitFor(() => allText(cardMessage(m.card_ts!)).includes('Resolved'), PATIENT_MS, 'resolved card');
     const msg = cardMessage(m.card_ts!);
     expect((msg.blocks as any[]).some((b) => b.type === 'actions')).toBe(false);
     const events = await database.db.selectFrom('mention_events').select('kind').where('mention_id', '=', m.id).orderBy('id').execute();
@@ -275,7 +280,7 @@ describe('a change that would change nothing is refused with what is true', () =
     await app.replies.send(m.id, 'UBOB', { text: 'Looking into it now.', mode: 'public' });
     const input = { reason: 'Billing bug', severity: 'high', category: 'procedural' } as const;
     await app.triage.escalate(m.id, 'UBOB', input);
-    await slack.waitFor(() => allText(cardMessage(m.card_ts!)).includes('escalated'), 10_000, 'card shows the escalation');
+    await slack.waitFor(() => allText(cardMessage(m.card_ts!)).includes('escalated'), PATIENT_MS, 'card shows the escalation');
     expect(buttonsOf(m.card_ts!)).not.toContain('Escalate');
     await expect(app.triage.escalate(m.id, 'UALICE', input)).rejects.toMatchObject({ code: 'already_escalated', message: expect.stringContaining('Already escalated by <@UBOB>') });
     const opened = slack.views.opened.length;

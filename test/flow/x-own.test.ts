@@ -17,6 +17,7 @@ import { startFakeX, type FakeX, type FakeXPost } from '../fakes/x-server.js';
 import { baseEnv } from '../support/config.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { xEnv } from '../support/x.js';
+import { PATIENT_MS } from '../support/patience.js';
 
 let fake: FakeX;
 let tdb: TestDatabase;
@@ -77,7 +78,7 @@ function answered(n: number): { asks: FakeXPost[]; replies: FakeXPost[] } {
   return { asks, replies };
 }
 
-function waitUntil(cond: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+function waitUntil(cond: () => boolean, timeoutMs = PATIENT_MS, what = 'condition'): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   return new Promise((resolve, reject) => {
     const check = () => {
@@ -178,7 +179,7 @@ describe("the brand's own timeline", () => {
     const a = start({}, { manual: true, pageSize: 5, stopGraceMs: 0 });
     const polling = a.x.pollNow();
     // The mentions timeline is read first (12 posts: 3 pages, then a look from the new since_id).
-    await waitUntil(() => ownRequests().length === 2, 20_000, 'the second page of the own timeline to be requested');
+    await waitUntil(() => ownRequests().length === 2, PATIENT_MS, 'the second page of the own timeline to be requested');
     await stop(a);
     await polling;
     const seenBefore = new Set(a.handed.filter((p) => p.direction === 'outbound').map((p) => p.externalId));
@@ -215,12 +216,12 @@ describe("the brand's own timeline", () => {
   it('in stream mode the stream never moves the own timeline’s cursor', async () => {
     const ask = customerPost('@acme before the stream');
     const s = start({ X_MODE: 'stream', X_POLL_SECONDS: '3600' }, { reconnectDelayMs: () => 50 });
-    await fake.waitForStream(15_000);
+    await fake.waitForStream(PATIENT_MS);
     // The gap poll after connecting reads the own timeline too (last).
-    await waitUntil(() => fake.requestsTo('userTweets').length >= 1, 15_000, 'the own timeline to be read');
+    await waitUntil(() => fake.requestsTo('userTweets').length >= 1, PATIENT_MS, 'the own timeline to be read');
     const reply = fake.addBrandPost({ text: '@cust8001 on it', inReplyTo: ask.id });
     const streamed = customerPost('@acme via the stream');
-    await waitUntil(() => s.handed.some((p) => p.externalId === streamed.id), 15_000, 'the streamed post');
+    await waitUntil(() => s.handed.some((p) => p.externalId === streamed.id), PATIENT_MS, 'the streamed post');
     // A cursor raised to the streamed post's id would skip the brand's reply, which is older.
     await s.x.pollNow();
     expect(s.handed.find((p) => p.externalId === reply.id)).toMatchObject({ direction: 'outbound', inReplyTo: ask.id });
@@ -229,11 +230,11 @@ describe("the brand's own timeline", () => {
 
   it('in stream mode the own timeline is polled every X_POLL_SECONDS', async () => {
     const s = start({ X_MODE: 'stream', X_POLL_SECONDS: '1' }, { reconnectDelayMs: () => 50 });
-    await fake.waitForStream(15_000);
-    await waitUntil(() => fake.requestsTo('userTweets').length >= 1, 15_000, 'the gap poll');
+    await fake.waitForStream(PATIENT_MS);
+    await waitUntil(() => fake.requestsTo('userTweets').length >= 1, PATIENT_MS, 'the gap poll');
     const ask = customerPost('@acme hello?');
     const reply = fake.addBrandPost({ text: '@cust8001 hi!', inReplyTo: ask.id });
-    await waitUntil(() => s.handed.some((p) => p.externalId === reply.id), 15_000, 'the brand reply from the own timeline');
+    await waitUntil(() => s.handed.some((p) => p.externalId === reply.id), PATIENT_MS, 'the brand reply from the own timeline');
     expect(fake.servedCount(reply.id)).toBe(1);
     expect(fake.servedCount(ask.id)).toBe(1);
   });

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Clock } from '../../src/clock.js';
 import type { Database } from '../../src/db/database.js';
 import type { XTuning } from '../../src/sources/x/index.js';
 import { startFakeSlack, type FakeSlack } from '../fakes/slack-server.js';
@@ -6,6 +7,8 @@ import { startFakeX, type FakeX, type FakeXPost } from '../fakes/x-server.js';
 import { sampleMention, startTestApp, type TestApp } from '../support/app.js';
 import { createTestDatabase, usingServer, type TestDatabase } from '../support/db.js';
 import { cardsByMention, waitForCards, xEnv, xMentions } from '../support/x.js';
+import { SteppingClock } from '../support/clock.js';
+import { PATIENT_MS } from '../support/patience.js';
 
 let slack: FakeSlack;
 let fake: FakeX;
@@ -31,8 +34,8 @@ afterEach(async () => {
   await Promise.all(apps.splice(0).map((a) => a.stop()));
 });
 
-async function start(env: Record<string, string | undefined> = {}, x: XTuning = { manual: true }, runQueue = true): Promise<TestApp> {
-  const app = await startTestApp({ slack, database, env: xEnv(fake, env), runQueue, extra: { x, queue: { concurrency: 4, burst: 50 } } });
+async function start(env: Record<string, string | undefined> = {}, x: XTuning = { manual: true }, runQueue = true, clock?: Clock): Promise<TestApp> {
+  const app = await startTestApp({ slack, database, clock, env: xEnv(fake, env), runQueue, extra: { x, queue: { concurrency: 4, burst: 50 } } });
   apps.push(app);
   return app;
 }
@@ -46,7 +49,7 @@ function addMentions(n: number, authorId = '5001'): FakeXPost[] {
   });
 }
 
-function waitUntil(cond: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
+function waitUntil(cond: () => boolean, timeoutMs = PATIENT_MS, what = 'condition'): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   return new Promise((resolve, reject) => {
     const check = () => {
@@ -101,7 +104,7 @@ describe('polling the mentions timeline', () => {
     const first = await start({}, { manual: true, stopGraceMs: 0 }, false);
     const polling = first.x.pollNow();
     // (A request's endpoint is filled in once the fake answers; its path is known on arrival.)
-    await waitUntil(() => fake.requests.filter((r) => r.path.endsWith('/mentions')).length === 2, 15_000, 'the second page to be requested');
+    await waitUntil(() => fake.requests.filter((r) => r.path.endsWith('/mentions')).length === 2, PATIENT_MS, 'the second page to be requested');
     // "Kill" while page 2 is on the wire: its answer is dropped unstored, like a crash.
     await first.stop();
     await polling;
@@ -134,7 +137,7 @@ describe('polling the mentions timeline', () => {
     fake.setLatency(200);
     const first = await start({}, { manual: true, pageSize: 5 }, false);
     const polling = first.x.pollNow();
-    await waitUntil(() => fake.requests.filter((r) => r.path.endsWith('/mentions')).length === 2, 15_000, 'the second page to be requested');
+    await waitUntil(() => fake.requests.filter((r) => r.path.endsWith('/mentions')).length === 2, PATIENT_MS, 'the second page to be requested');
     await first.stop();
     await polling;
     apps.splice(apps.indexOf(first), 1);
@@ -214,12 +217,12 @@ describe('rate limits and errors', () => {
     fake.exhaust('mentions', 1);
     const resetMs = fake.rateLimitStatus('mentions').reset * 1000;
     const app = await start({ X_POLL_SECONDS: '1' }, { gate: { resetMarginMs: 100 } });
-    await waitUntil(() => fake.requestsTo('mentions').some((r) => r.status === 429), 10_000, 'the 429');
+    await waitUntil(() => fake.requestsTo('mentions').some((r) => r.status === 429), PATIENT_MS, 'the 429');
     // Asking now changes nothing: the gate holds the call back.
     const before = fake.requestsTo('mentions').length;
     await app.x.pollNow();
     if (Date.now() < resetMs) expect(fake.requestsTo('mentions').length).toBe(before);
-    await waitForCards(slack, database, posts.map((p) => p.id), 15_000);
+    await waitForCards(slack, database, posts.map((p) => p.id), PATIENT_MS);
     const log = fake.requestsTo('mentions');
     expect(log.filter((r) => r.status === 429)).toHaveLength(1);
     for (const r of log.slice(1)) expect(r.at).toBeGreaterThanOrEqual(resetMs);
@@ -236,7 +239,7 @@ describe('rate limits and errors', () => {
     };
     fake.on('request', onRequest);
     await start({ X_POLL_SECONDS: '1' }, { pageSize: 5, gate: { resetMarginMs: 100 } });
-    await waitForCards(slack, database, posts.map((p) => p.id), 15_000);
+    await waitForCards(slack, database, posts.map((p) => p.id), PATIENT_MS);
     fake.off('request', onRequest);
     expect(resetMs).toBeGreaterThan(0);
     const log = fake.requestsTo('mentions');
@@ -249,13 +252,14 @@ describe('rate limits and errors', () => {
   it('backs off after a 5xx and reads the same page again', async () => {
     const posts = addMentions(2, '7201');
     fake.failNext('mentions', 503);
-    // The back-off must outlast the rest of a poll (the own timeline is read after the mentions) on a busy machine.
-    const app = await start({}, { manual: true, gate: { backoffBaseMs: 2_000 } });
+    // The back-off ends when the test moves the app's clock past it, however slow the machine.
+    const clock = new SteppingClock();
+    const app = await start({}, { manual: true, gate: { backoffBaseMs: 60_000 } }, true, clock);
     const first = await app.x.pollNow();
     expect(first?.timelines[0]).toMatchObject({ caughtUp: false, read: 0 });
     expect((await app.x.pollNow())?.timelines[0]?.read).toBe(0);
     expect(fake.requestsTo('mentions')).toHaveLength(1);
-    await new Promise((r) => setTimeout(r, 2_050));
+    clock.advance(60_000 + 1);
     expect((await app.x.pollNow())?.timelines[0]).toMatchObject({ caughtUp: true, read: 2 });
     expect(posts.every((p) => fake.servedCount(p.id) === 1)).toBe(true);
   });

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import type { Database } from '../../src/db/database.js';
 import type { MentionRow } from '../../src/db/schema.js';
 import { ACTION, INPUT, VIEW } from '../../src/slack/ids.js';
@@ -6,6 +6,8 @@ import { startFakeSlack, type FakeSlack } from '../fakes/slack-server.js';
 import { startFakeX, type FakeX } from '../fakes/x-server.js';
 import { TRIAGE, startTestApp, type TestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { SteppingClock } from '../support/clock.js';
+import { PATIENT_MS } from '../support/patience.js';
 import { blockAction, viewSubmission } from '../support/slack-requests.js';
 import { waitForCards, xEnv } from '../support/x.js';
 
@@ -14,11 +16,12 @@ let fake: FakeX;
 let tdb: TestDatabase;
 let database: Database;
 let app: TestApp;
+const clock = new SteppingClock();
 
 beforeAll(async () => {
   [slack, fake, tdb] = await Promise.all([startFakeSlack(), startFakeX(), createTestDatabase()]);
   database = await tdb.open();
-  app = await startTestApp({ slack, database, env: xEnv(fake, {}, { user: true }), extra: { x: { manual: true } } });
+  app = await startTestApp({ slack, database, clock, env: xEnv(fake, {}, { user: true }), extra: { x: { manual: true } } });
 });
 afterAll(async () => {
   await app?.stop();
@@ -41,7 +44,7 @@ async function mentionFromX(text: string, author = { id: '9001', username: 'dana
 async function openReply(m: MentionRow): Promise<{ privateMetadata: string; view: any }> {
   const before = slack.views.opened.length;
   await app.interact(blockAction({ user: 'UALICE', actionId: ACTION.reply, value: String(m.id), messageTs: m.card_ts!, channel: TRIAGE }));
-  await slack.waitFor(() => slack.views.opened.length > before, 15_000, 'reply modal');
+  await slack.waitFor(() => slack.views.opened.length > before, PATIENT_MS, 'reply modal');
   const opened = slack.views.opened.at(-1) as any;
   const view = opened.view ?? opened;
   return { privateMetadata: view.private_metadata, view };
@@ -69,25 +72,28 @@ describe('replying on X from Slack', () => {
     const { privateMetadata, view } = await openReply(m);
     expect(JSON.stringify(view.blocks)).toContain('Sent on X as @acme');
     expect(view.submit.text).toBe('Send reply');
+    const tweets = fake.tweets.length;
     const r = await submit(privateMetadata, 'Sorry Dana! We have sent it today.', 'public');
     expect(r.status).toBe(200);
-    await slack.waitFor(() => fake.tweets.length === 1, 15_000, 'the reply on X');
-    expect(fake.tweets[0]).toMatchObject({ text: 'Sorry Dana! We have sent it today.', inReplyToTweetId: m.external_id });
-    await slack.waitFor(() => slack.thread(TRIAGE, m.card_ts!).some((t) => (t.text ?? '').includes(`https://x.com/acme/status/${fake.tweets[0]!.id}`)), 15_000, 'thread line with the link');
+    await slack.waitFor(() => fake.tweets.length === tweets + 1, PATIENT_MS, 'the reply on X');
+    const tweet = fake.tweets.at(-1)!;
+    expect(tweet).toMatchObject({ text: 'Sorry Dana! We have sent it today.', inReplyToTweetId: m.external_id });
+    await slack.waitFor(() => slack.thread(TRIAGE, m.card_ts!).some((t) => (t.text ?? '').includes(`https://x.com/acme/status/${tweet.id}`)), PATIENT_MS, 'thread line with the link');
     const after = await row(m.id);
     expect(after.status).toBe('replied');
     expect(after.first_response_at).not.toBeNull();
     const reply = await database.db.selectFrom('replies').selectAll().where('mention_id', '=', m.id).executeTakeFirstOrThrow();
-    expect(reply).toMatchObject({ destination: 'x', status: 'sent', external_id: fake.tweets[0]!.id, external_url: `https://x.com/acme/status/${fake.tweets[0]!.id}` });
+    expect(reply).toMatchObject({ destination: 'x', status: 'sent', external_id: tweet.id, external_url: `https://x.com/acme/status/${tweet.id}` });
   });
 
   it('a direct message goes to the post’s author', async () => {
     const m = await mentionFromX('@acme I need to give you my address', { id: '9002', username: 'erin', followers: 12 });
     const { privateMetadata } = await openReply(m);
+    const dms = fake.dms.length;
     await submit(privateMetadata, 'Hi Erin, send it here please.', 'dm');
-    await slack.waitFor(() => fake.dms.length === 1, 15_000, 'the DM');
-    expect(fake.dms[0]).toMatchObject({ participantId: '9002', text: 'Hi Erin, send it here please.' });
-    await expect.poll(async () => (await row(m.id)).status, { timeout: 15_000 }).toBe('replied');
+    await slack.waitFor(() => fake.dms.length === dms + 1, PATIENT_MS, 'the DM');
+    expect(fake.dms.at(-1)).toMatchObject({ participantId: '9002', text: 'Hi Erin, send it here please.' });
+    await expect.poll(async () => (await row(m.id)).status, { timeout: PATIENT_MS }).toBe('replied');
   });
 
   it('a refused reply leaves the mention unanswered and tells the person why, with Edit and retry', async () => {
@@ -96,7 +102,7 @@ describe('replying on X from Slack', () => {
     const { privateMetadata } = await openReply(m);
     const before = slack.ephemerals.length;
     await submit(privateMetadata, 'We are so sorry, Fran.', 'public');
-    await slack.waitFor(() => slack.ephemerals.length > before, 15_000, 'the ephemeral');
+    await slack.waitFor(() => slack.ephemerals.length > before, PATIENT_MS, 'the ephemeral');
     const told = slack.ephemerals.at(-1)!;
     expect(told.user).toBe('UALICE');
     expect(told.text).toContain('was deleted or is no longer visible');
@@ -111,25 +117,25 @@ describe('replying on X from Slack', () => {
     // Edit and retry opens the modal with the typed text kept.
     const opened = slack.views.opened.length;
     await app.interact(blockAction({ user: 'UALICE', actionId: ACTION.retryReply, value: String(failed.id), channel: TRIAGE }));
-    await slack.waitFor(() => slack.views.opened.length > opened, 15_000, 'the retry modal');
+    await slack.waitFor(() => slack.views.opened.length > opened, PATIENT_MS, 'the retry modal');
     expect(JSON.stringify(slack.views.opened.at(-1))).toContain('We are so sorry, Fran.');
   });
 
   it('duplicate content is refused with X’s reason; a DM refusal too', async () => {
     const a = await mentionFromX('@acme first', { id: '9004', username: 'gus', followers: 1 });
     await submit((await openReply(a)).privateMetadata, 'Thanks for reaching out!', 'public');
-    await slack.waitFor(() => fake.tweets.some((t) => t.inReplyToTweetId === a.external_id), 15_000, 'first reply');
+    await slack.waitFor(() => fake.tweets.some((t) => t.inReplyToTweetId === a.external_id), PATIENT_MS, 'first reply');
     const b = await mentionFromX('@acme second', { id: '9005', username: 'hal', followers: 1 });
     let before = slack.ephemerals.length;
     await submit((await openReply(b)).privateMetadata, 'Thanks for reaching out!', 'public');
-    await slack.waitFor(() => slack.ephemerals.length > before, 15_000, 'duplicate refusal');
+    await slack.waitFor(() => slack.ephemerals.length > before, PATIENT_MS, 'duplicate refusal');
     expect(slack.ephemerals.at(-1)!.text).toContain('duplicate');
     expect((await row(b.id)).status).toBe('new');
 
     fake.refuseDms('9005');
     before = slack.ephemerals.length;
     await submit((await openReply(b)).privateMetadata, 'Can we talk in private?', 'dm');
-    await slack.waitFor(() => slack.ephemerals.length > before, 15_000, 'DM refusal');
+    await slack.waitFor(() => slack.ephemerals.length > before, PATIENT_MS, 'DM refusal');
     expect(slack.ephemerals.at(-1)!.text).toContain('does not accept direct messages');
     expect((await row(b.id)).status).toBe('new');
   });
@@ -137,14 +143,19 @@ describe('replying on X from Slack', () => {
   it('a 429 on posting: the person is told when it resets, and nothing more is sent to X before then', async () => {
     const m = await mentionFromX('@acme anyone there?', { id: '9007', username: 'jun', followers: 1 });
     fake.exhaust('tweet', 60);
+    // Afterwards, past the window's reset for X and for the app, so the tests after this one may post.
+    onTestFinished(() => {
+      clock.advance(5 * 60_000);
+      fake.resetRateLimits();
+    });
     let before = slack.ephemerals.length;
     await submit((await openReply(m)).privateMetadata, 'Yes, we are here!', 'public');
-    await slack.waitFor(() => slack.ephemerals.length > before, 15_000, 'rate-limit refusal');
+    await slack.waitFor(() => slack.ephemerals.length > before, PATIENT_MS, 'rate-limit refusal');
     expect(slack.ephemerals.at(-1)!.text).toMatch(/rate limit .* resets at \d\d:\d\d UTC/);
     const calls = fake.requestsTo('tweet').length;
     before = slack.ephemerals.length;
     await submit((await openReply(m)).privateMetadata, 'Yes, we are here! (2)', 'public');
-    await slack.waitFor(() => slack.ephemerals.length > before, 15_000, 'second refusal');
+    await slack.waitFor(() => slack.ephemerals.length > before, PATIENT_MS, 'second refusal');
     expect(slack.ephemerals.at(-1)!.text).toMatch(/used up until \d\d:\d\d UTC; nothing was sent/);
     expect(fake.requestsTo('tweet')).toHaveLength(calls);
     expect((await row(m.id)).status).toBe('new');
@@ -172,7 +183,7 @@ describe('replying on X from Slack', () => {
     expect(modal).not.toContain('&amp;amp;');
     const id = `x-entities-${Date.now()}`;
     await app.command({ user: 'UALICE', text: 'export 24h', responseUrl: slack.responseUrl(id) });
-    await slack.waitFor(() => slack.responses(id).length >= 2, 15_000, 'the export');
+    await slack.waitFor(() => slack.responses(id).length >= 2, PATIENT_MS, 'the export');
     const csv = slack.uploads.at(-1)!.content.toString('utf8');
     expect(csv).toContain('@acme Q&A <3 tonight?');
     expect(csv).not.toContain('&amp;');

@@ -6,6 +6,7 @@ import { FAKE_X_BEARER_TOKEN, startFakeX, type FakeX } from '../fakes/x-server.j
 import { startTestApp, type TestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { cardsByMention, waitForCards, xEnv, xMentions } from '../support/x.js';
+import { PATIENT_MS } from '../support/patience.js';
 
 let slack: FakeSlack;
 let fake: FakeX;
@@ -28,7 +29,7 @@ afterEach(async () => {
   app = undefined;
 });
 
-function waitUntil(cond: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
+function waitUntil(cond: () => boolean, timeoutMs = PATIENT_MS, what = 'condition'): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   return new Promise((resolve, reject) => {
     const check = () => {
@@ -47,7 +48,7 @@ describe('stream mode', () => {
     const read = createXClients({ apiUrl: fake.url, bearerToken: FAKE_X_BEARER_TOKEN }).read!;
     await read.v2.updateStreamRules({ add: [{ value: 'old brand name', tag: 'earshot:search' }, { value: 'cats', tag: 'someone-else' }] });
     app = await startTestApp({ slack, database, env: xEnv(fake, { X_MODE: 'stream', X_SEARCH_QUERY: 'acme OR #acmefail' }) });
-    await fake.waitForStream(15_000);
+    await fake.waitForStream(PATIENT_MS);
     expect(fake.streamRules.map((r) => [r.value, r.tag]).sort()).toEqual(
       [
         ['@acme -from:acme -is:retweet', 'earshot:mentions'],
@@ -63,9 +64,9 @@ describe('stream mode', () => {
 
   it('the stream drops: it reconnects, and the mention posted during the gap is read by a poll, once', async () => {
     app = await startTestApp({ slack, database, env: xEnv(fake, { X_MODE: 'stream', X_POLL_SECONDS: '1' }), extra: { x: { reconnectDelayMs: () => 50 } } });
-    await fake.waitForStream(15_000);
+    await fake.waitForStream(PATIENT_MS);
     // The poll after connecting (from the last stored id) is done before the test posts.
-    await waitUntil(answered('mentions'), 15_000, 'the first gap poll');
+    await waitUntil(answered('mentions'), PATIENT_MS, 'the first gap poll');
     await new Promise((r) => setTimeout(r, 50));
 
     const live = fake.addPost({ text: '@acme my order is missing', authorId: '8001' });
@@ -75,7 +76,7 @@ describe('stream mode', () => {
 
     expect(fake.dropStream()).toBe(true);
     const gap = fake.addPost({ text: '@acme hello?? (while the stream was down)', authorId: '8002' });
-    await waitUntil(() => fake.streamConnects === 2 && fake.streamConnected, 15_000, 'the reconnect');
+    await waitUntil(() => fake.streamConnects === 2 && fake.streamConnected, PATIENT_MS, 'the reconnect');
     await waitForCards(slack, database, [gap.id]);
     const gapPoll = fake.requestsTo('mentions').slice(pollsBefore);
     expect(gapPoll.length).toBeGreaterThanOrEqual(1);
@@ -95,8 +96,8 @@ describe('stream mode', () => {
 
   it('filters the stream like the poll: the brand’s own posts get no card', async () => {
     app = await startTestApp({ slack, database, env: xEnv(fake, { X_MODE: 'stream' }) });
-    await fake.waitForStream(15_000);
-    await waitUntil(answered('mentions'), 15_000, 'the first gap poll');
+    await fake.waitForStream(PATIENT_MS);
+    await waitUntil(answered('mentions'), PATIENT_MS, 'the first gap poll');
     const real = fake.addPost({ text: '@acme refund please', authorId: '8101' });
     const own = fake.addPost({ text: '@acme note to self', authorId: fake.brand.id });
     await waitForCards(slack, database, [real.id]);

@@ -84,11 +84,13 @@ describe('EarshotReceiver', () => {
 
   it('keeps Bolt signature and replay checks: wrong secret, a timestamp over 5 minutes old, no signature: 401, no listener runs', async () => {
     const body = interactionBody(blockAction({ user: 'U1', actionId: 'held_click', value: '2' }));
+    // What the listener saw before (the other tests may have run first): nothing is added here.
+    const before = [...seen];
     expect((await post(body, slackHeaders(body, { secret: 'another-secret-0123456789' }))).status).toBe(401);
     expect((await post(body, slackHeaders(body, { timestamp: Math.floor(Date.now() / 1000) - 6 * 60 }))).status).toBe(401);
     expect((await post(body, { 'content-type': 'application/x-www-form-urlencoded' })).status).toBe(401);
     await new Promise((resolve) => setImmediate(resolve));
-    expect(seen).toEqual(['click started', 'click done']);
+    expect(seen).toEqual(before);
     expect(inFlight.size).toBe(0);
   });
 
