@@ -6,6 +6,7 @@ import * as m0005 from './0005_author_lookup.js';
 import * as m0006 from './0006_outbox.js';
 import * as m0007 from './0007_access.js';
 import * as m0008 from './0008_cases.js';
+import * as m0011 from './0011_reply_idempotency.js';
 
 /**
  * Every migration, imported statically so the same list works under tsx, vitest and the compiled
@@ -24,6 +25,7 @@ export const migrations: Record<string, Migration> = {
   '0006_outbox': m0006,
   '0007_access': m0007,
   '0008_cases': m0008,
+  '0011_reply_idempotency': m0011,
 };
 
 export const migrationProvider: MigrationProvider = {

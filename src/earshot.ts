@@ -159,7 +159,7 @@ export async function startEarshot(opts: StartOptions): Promise<Earshot> {
   });
   const x = new XIntegration({ config, logger, metrics, clock, tuning: opts.x });
   const replySenders = [...(opts.replySenders ?? []), ...(x.replySender ? [x.replySender] : []), recordedElsewhere];
-  const replies = new Replies({ db, triage, clock, senders: replySenders, metrics });
+  const replies = new Replies({ db, triage, clock, senders: replySenders, metrics, logger });
   const slaSweep = new SlaSweep({
     database,
     clock,

@@ -1,6 +1,6 @@
 import type { KnownBlock, ModalView, PlainTextOption } from '@slack/types';
 import type { MentionRow, SavedReplyRow } from '../../db/schema.js';
-import { escapeAndTruncate, escapeMrkdwn, quote } from '../../domain/mrkdwn.js';
+import { escapeAndTruncate, escapeMrkdwn, quote, safeLink } from '../../domain/mrkdwn.js';
 import { INPUT, VIEW } from '../ids.js';
 import { authorLine, sourceName } from './mention-card.js';
 
@@ -9,6 +9,8 @@ export interface ModalMeta {
   mentionId: number;
   /** Where ephemeral answers go (the card's channel). */
   channel: string;
+  /** Reply modal: the newest reply to the mention when it opened (a newer one holds the reply back). */
+  seenReplyId?: number;
 }
 
 export function encodeMeta(meta: ModalMeta): string {
@@ -18,7 +20,9 @@ export function encodeMeta(meta: ModalMeta): string {
 export function decodeMeta(raw: string | undefined): ModalMeta | undefined {
   try {
     const v = JSON.parse(raw ?? '') as Partial<ModalMeta>;
-    if (typeof v.mentionId === 'number' && typeof v.channel === 'string') return { mentionId: v.mentionId, channel: v.channel };
+    if (typeof v.mentionId === 'number' && typeof v.channel === 'string') {
+      return { mentionId: v.mentionId, channel: v.channel, ...(typeof v.seenReplyId === 'number' ? { seenReplyId: v.seenReplyId } : {}) };
+    }
   } catch {
     /* fall through */
   }
@@ -48,10 +52,13 @@ export interface ReplyModalInput {
   textVersion?: number;
   /** The public-reply length limit of the destination, if any (X: 280). */
   publicLimit?: number;
+  /** Someone else replied after this modal opened: say who and what, and submit becomes "Send anyway". */
+  otherReply?: { userId: string; text: string; url: string | null; sending: boolean };
 }
 
 export function replyModal(i: ReplyModalInput): ModalView {
   const blocks: KnownBlock[] = [...mentionSummary(i.mention), { type: 'divider' }];
+  if (i.otherReply) blocks.push(otherReplyBlock(i.otherReply));
   if (i.savedReplies.length > 0) {
     const options: PlainTextOption[] = i.savedReplies.slice(0, 100).map((s) => ({
       text: plain(s.title.slice(0, 75)),
@@ -117,9 +124,21 @@ export function replyModal(i: ReplyModalInput): ModalView {
     callback_id: VIEW.reply,
     private_metadata: encodeMeta(i.meta),
     title: plain('Reply'),
-    submit: plain(i.postsForReal ? 'Send reply' : 'Record reply'),
+    submit: plain(i.otherReply ? 'Send anyway' : i.postsForReal ? 'Send reply' : 'Record reply'),
     close: plain('Cancel'),
     blocks,
+  };
+}
+
+function otherReplyBlock(o: NonNullable<ReplyModalInput['otherReply']>): KnownBlock {
+  const link = o.url ? ` (${safeLink(o.url, 'view')})` : '';
+  const what = o.sending ? 'is sending a reply right now' : 'already replied';
+  return {
+    type: 'section',
+    text: {
+      type: 'mrkdwn',
+      text: `:warning: <@${o.userId}> ${what}${link}:\n${quote(escapeAndTruncate(o.text, 1500))}\nYours was not sent. Press *Send anyway* to send it as well, or Cancel.`,
+    },
   };
 }
 

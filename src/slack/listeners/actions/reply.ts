@@ -1,6 +1,7 @@
 import type { App, BlockButtonAction, BlockStaticSelectAction } from '@slack/bolt';
+import type { ModalView } from '@slack/types';
 import { getMention } from '../../../db/mentions.js';
-import { getReply, getSavedReply, listSavedReplies } from '../../../db/replies.js';
+import { getReply, getSavedReply, listSavedReplies, newestReplyId } from '../../../db/replies.js';
 import { isOpen } from '../../../domain/lifecycle.js';
 import { fillTemplate } from '../../../services/replies.js';
 import { replyModal, decodeMeta, type ModalMeta, type ReplyModalInput } from '../../blocks/modals.js';
@@ -10,28 +11,32 @@ import type { ListenerDeps } from '../deps.js';
 import { teamOnly } from '../guard.js';
 import { runForUser, tellUser } from '../respond.js';
 
+type ReplyModalText = Pick<ReplyModalInput, 'initialText' | 'initialMode' | 'textVersion' | 'otherReply'>;
+
+/** The Reply modal for a mention, as its sender (X or elsewhere) shapes it. */
+export async function buildReplyModal(deps: ListenerDeps, m: MentionRow, meta: ModalMeta, text: ReplyModalText): Promise<ModalView> {
+  const sender = deps.replies.senderFor(m);
+  return replyModal({
+    mention: m,
+    meta,
+    savedReplies: await listSavedReplies(deps.db),
+    destinationNote: sender.describe(m),
+    postsForReal: sender.destination !== 'elsewhere',
+    publicLimit: sender.destination === 'x' ? 280 : undefined,
+    ...text,
+  });
+}
+
 /** Opens the Reply modal: from a card's Reply button, or "Edit and retry" after a refused reply. */
 export function registerReply(app: App, deps: ListenerDeps): void {
-  // The Reply modal for a mention, as its sender (X or elsewhere) shapes it.
-  const modal = async (m: MentionRow, meta: ModalMeta, text: Pick<ReplyModalInput, 'initialText' | 'initialMode' | 'textVersion'>) => {
-    const sender = deps.replies.senderFor(m);
-    return replyModal({
-      mention: m,
-      meta,
-      savedReplies: await listSavedReplies(deps.db),
-      destinationNote: sender.describe(m),
-      postsForReal: sender.destination !== 'elsewhere',
-      publicLimit: sender.destination === 'x' ? 280 : undefined,
-      ...text,
-    });
-  };
+  const modal = (m: MentionRow, meta: ModalMeta, text: ReplyModalText) => buildReplyModal(deps, m, meta, text);
 
   const open = async (args: { client: App['client']; triggerId: string; user: string; channel: string; mentionId: number; text?: string; mode?: 'public' | 'dm' }) => {
     if (!(await teamOnly(deps, args, 'reply'))) return;
     const m = await getMention(deps.db, args.mentionId);
     if (!m) return tellUser(args.client, args.channel, args.user, 'That mention no longer exists in earshot.', deps.logger);
     if (!isOpen(m.status)) return tellUser(args.client, args.channel, args.user, 'This mention is already closed.', deps.logger);
-    const meta: ModalMeta = { mentionId: m.id, channel: args.channel };
+    const meta: ModalMeta = { mentionId: m.id, channel: args.channel, seenReplyId: await newestReplyId(deps.db, m.id) };
     await args.client.views.open({ trigger_id: args.triggerId, view: await modal(m, meta, { initialText: args.text, initialMode: args.mode }) });
   };
 
