@@ -223,3 +223,30 @@ describe('a reply’s outcome is never lost or doubled', () => {
     }
   });
 });
+
+describe('reply length and cost as X counts them', () => {
+  it('a long link counts 23: a reply over 280 string characters but within X’s count goes out', async () => {
+    const m = await mentionFromX('@acme where can I read the policy?');
+    const text = `${'Here you go. '.repeat(19)}https://example.com/help/refunds/${'policy-'.repeat(10)}`;
+    expect(text.length).toBeGreaterThan(280);
+    const r = await app.interact(submission(await openReply(m), text));
+    expect(r.body).not.toContain('errors');
+    await slack.waitFor(() => repliesTo(m).length === 1, 15_000, 'the reply on X');
+  });
+
+  it('CJK characters count 2: the modal says how far over it is', async () => {
+    const m = await mentionFromX('@acme 配送はいつですか');
+    const r = await app.interact(submission(await openReply(m), '明'.repeat(150)));
+    const answer = JSON.parse(r.body);
+    expect(answer.response_action).toBe('errors');
+    expect(Object.values(answer.errors).join(' ')).toContain('this one is 300, 20 over');
+    expect(repliesTo(m)).toHaveLength(0);
+  });
+
+  it('the modal says before sending that a reply with a link costs more on X', async () => {
+    const m = await mentionFromX('@acme any news?');
+    await openReply(m);
+    const opened = slack.views.opened.at(-1) as any;
+    expect(JSON.stringify((opened.view ?? opened).blocks)).toContain('A reply with a link costs more to post on X');
+  });
+});

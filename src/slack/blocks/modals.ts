@@ -50,8 +50,10 @@ export interface ReplyModalInput {
   initialMode?: 'public' | 'dm';
   /** Changes the text input's block id so Slack shows a new initial value. */
   textVersion?: number;
-  /** The public-reply length limit of the destination, if any (X: 280). */
+  /** The public-reply length limit of the destination, if any (X: 280, as X counts it). */
   publicLimit?: number;
+  /** The destination charges more for a post with a link (X's pay-per-use prices). */
+  linkCostsMore?: boolean;
   /** Someone else replied after this modal opened: say who and what, and submit becomes "Send anyway". */
   otherReply?: { userId: string; text: string; url: string | null; sending: boolean };
 }
@@ -83,7 +85,7 @@ export function replyModal(i: ReplyModalInput): ModalView {
         max_length: 10_000,
         ...(i.initialText ? { initial_value: i.initialText.slice(0, 10_000) } : {}),
       },
-      ...(i.publicLimit ? { hint: plain(`A public reply on ${sourceName(i.mention.source)} can be at most ${i.publicLimit} characters; a direct message can be longer.`) } : {}),
+      ...(i.publicLimit ? { hint: plain(lengthHint(i)) } : {}),
     },
     {
       type: 'input',
@@ -128,6 +130,13 @@ export function replyModal(i: ReplyModalInput): ModalView {
     close: plain('Cancel'),
     blocks,
   };
+}
+
+function lengthHint(i: ReplyModalInput): string {
+  const source = sourceName(i.mention.source);
+  const counted = i.linkCostsMore ? ' as X counts them (a link counts 23, CJK characters and emoji 2)' : '';
+  const cost = i.linkCostsMore ? ` A reply with a link costs more to post on ${source}'s pay-per-use pricing.` : '';
+  return `A public reply on ${source} can be at most ${i.publicLimit} characters${counted}; a direct message can be longer.${cost}`;
 }
 
 function otherReplyBlock(o: NonNullable<ReplyModalInput['otherReply']>): KnownBlock {

@@ -3,6 +3,7 @@ import type { ModalView } from '@slack/types';
 import { getMention } from '../../../db/mentions.js';
 import { getReply, getSavedReply, listSavedReplies, newestReplyId } from '../../../db/replies.js';
 import { isOpen } from '../../../domain/lifecycle.js';
+import { X_POST_LIMIT } from '../../../domain/x-length.js';
 import { fillTemplate } from '../../../services/replies.js';
 import { replyModal, decodeMeta, type ModalMeta, type ReplyModalInput } from '../../blocks/modals.js';
 import type { MentionRow } from '../../../db/schema.js';
@@ -22,7 +23,8 @@ export async function buildReplyModal(deps: ListenerDeps, m: MentionRow, meta: M
     savedReplies: await listSavedReplies(deps.db),
     destinationNote: sender.describe(m),
     postsForReal: sender.destination !== 'elsewhere',
-    publicLimit: sender.destination === 'x' ? 280 : undefined,
+    publicLimit: sender.destination === 'x' ? X_POST_LIMIT : undefined,
+    linkCostsMore: sender.destination === 'x',
     ...text,
   });
 }

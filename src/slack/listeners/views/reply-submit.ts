@@ -1,6 +1,7 @@
 import type { App, ViewSubmitAction } from '@slack/bolt';
 import { getMention } from '../../../db/mentions.js';
 import { escapeAndTruncate, quote, safeLink } from '../../../domain/mrkdwn.js';
+import { X_POST_LIMIT, xLength } from '../../../domain/x-length.js';
 import type { ReplyConflict } from '../../../services/replies.js';
 import type { PostedRecord } from '../../../services/reply-record.js';
 import { buildReplyModal } from '../actions/reply.js';
@@ -35,9 +36,14 @@ export function registerReplySubmit(app: App, deps: ListenerDeps): void {
     const errors: Record<string, string> = {};
     if (!reply || reply.text.length === 0) errors[reply?.block ?? INPUT.replyText.block] = 'Type the reply first.';
     if (link && !/^https?:\/\/\S+$/i.test(link)) errors[INPUT.replyLink.block] = 'That does not look like a link (https://…).';
-    if (meta && reply && reply.text.length > 280 && mode === 'public') {
+    const length = reply ? xLength(reply.text) : undefined;
+    if (meta && reply && length && length.over > 0 && mode === 'public') {
       const m = await getMention(deps.db, meta.mentionId);
-      if (m && deps.replies.senderFor(m).destination === 'x') errors[reply.block] = `A public reply on X can be at most 280 characters (this one has ${reply.text.length}). Shorten it or send a direct message.`;
+      if (m && deps.replies.senderFor(m).destination === 'x') {
+        errors[reply.block] =
+          `A public reply on X can be at most ${X_POST_LIMIT} characters as X counts them (a link counts 23, CJK characters and emoji 2): ` +
+          `this one is ${length.weighted}, ${length.over} over. Shorten it or send a direct message.`;
+      }
     }
     if (Object.keys(errors).length > 0) {
       await ack({ response_action: 'errors', errors });
