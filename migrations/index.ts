@@ -8,6 +8,7 @@ import * as m0007 from './0007_access.js';
 import * as m0008 from './0008_cases.js';
 import * as m0009 from './0009_cases_more.js';
 import * as m0010 from './0010_case_stats.js';
+import * as m0011 from './0011_reply_idempotency.js';
 
 /**
  * Every migration, imported statically so the same list works under tsx, vitest and the compiled
@@ -28,6 +29,7 @@ export const migrations: Record<string, Migration> = {
   '0008_cases': m0008,
   '0009_cases_more': m0009,
   '0010_case_stats': m0010,
+  '0011_reply_idempotency': m0011,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -171,7 +171,7 @@ export async function startEarshot(opts: StartOptions): Promise<Earshot> {
   const mastodon = new MastodonIntegration({ config: config.mastodon, logger, metrics, clock, tuning: opts.mastodon });
   const networkSenders = [x.replySender, bluesky.replySender, mastodon.replySender].filter((s): s is ReplyOut => s !== undefined);
   const replySenders = [...(opts.replySenders ?? []), ...networkSenders, recordedElsewhere];
-  const replies = new Replies({ db, triage, clock, senders: replySenders, metrics });
+  const replies = new Replies({ db, triage, clock, senders: replySenders, metrics, logger });
   const slaSweep = new SlaSweep({
     database,
     clock,

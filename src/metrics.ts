@@ -1,5 +1,49 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+/**
+ * Slack error codes the metrics name; any other code counts as `other`. The label comes from a
+ * remote answer, and every distinct value is a new time series kept for the life of the process.
+ */
+export const SLACK_ERROR_LABELS = new Set([
+  'ratelimited',
+  'channel_not_found',
+  'not_in_channel',
+  'is_archived',
+  'message_not_found',
+  'cant_update_message',
+  'thread_not_found',
+  'msg_too_long',
+  'invalid_blocks',
+  'invalid_arguments',
+  'no_text',
+  'missing_scope',
+  'not_authed',
+  'invalid_auth',
+  'account_inactive',
+  'token_revoked',
+  'token_expired',
+  'restricted_action',
+  'user_not_found',
+  'internal_error',
+  'fatal_error',
+  'service_unavailable',
+  'request_timeout',
+  'network',
+  'unknown',
+]);
+
+export function slackErrorLabel(code: string): string {
+  if (SLACK_ERROR_LABELS.has(code)) return code;
+  const http = /^http_([1-5])\d\d$/.exec(code);
+  if (http) return `http_${http[1]}xx`;
+  if (code.startsWith('request_error')) return 'request_error';
+  return 'other';
+}
+
+function bucketed(counter: Counter<'error'>) {
+  return { inc: (labels: { error: string }, value?: number) => counter.inc({ error: slackErrorLabel(labels.error) }, value) };
+}
+
 /** Prometheus metrics, one registry per app instance (tests run several in one process). */
 export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
   const registry = new Registry();
@@ -22,7 +66,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     }),
     slaBreaches: new Counter({ name: 'earshot_sla_breaches_total', help: 'Mentions that passed their first-response deadline unanswered', registers: [registry] }),
     remindersSent: new Counter({ name: 'earshot_reminders_sent_total', help: 'SLA reminders queued, by kind', labelNames: ['kind'], registers: [registry] }),
-    slackErrors: new Counter({ name: 'earshot_slack_errors_total', help: 'Failed Slack Web API calls from the queue, by error', labelNames: ['error'], registers: [registry] }),
+    slackErrors: bucketed(new Counter({ name: 'earshot_slack_errors_total', help: 'Failed Slack Web API calls from the queue, by error (known codes; the rest are other)', labelNames: ['error'], registers: [registry] })),
     slackEnvelopesUnacked: new Counter({ name: 'earshot_slack_envelopes_unacked_total', help: 'Socket Mode envelopes not acknowledged within 3 s, by type', labelNames: ['type'], registers: [registry] }),
     slackRateLimited: new Counter({ name: 'earshot_slack_rate_limited_total', help: 'Slack 429 answers obeyed', registers: [registry] }),
     xRequests: new Counter({ name: 'earshot_x_requests_total', help: 'X API requests, by endpoint and status', labelNames: ['endpoint', 'status'], registers: [registry] }),

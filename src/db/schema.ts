@@ -128,6 +128,8 @@ export interface RepliesTable {
   error: string | null;
   created_at: ColumnType<Date, Date | string | undefined, never>;
   sent_at: Timestamp | null;
+  /** The submission that asked for it (Slack view id and hash): one reply per submission. */
+  idempotency_key: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface SavedRepliesTable {

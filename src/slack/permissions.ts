@@ -1,4 +1,5 @@
 import type { webApi } from '@slack/bolt';
+import { STATE_CHANGE_PACE, takeToken, type Bucket, type PaceRule } from '../domain/pacing.js';
 import type { Logger } from '../logger.js';
 
 export interface PermissionsDeps {
@@ -9,7 +10,11 @@ export interface PermissionsDeps {
   /** How long a membership or guest lookup is trusted; at most 60 s, so a removal takes effect within a minute. */
   ttlMs?: number;
   logger: Logger;
+  /** Each person's pace of state changes (claim, release, reassign, escalate, resolve, close). */
+  pace?: PaceRule;
 }
+
+const STATE_CHANGES = new Set<TeamAction>(['claim', 'release', 'reassign', 'escalate', 'resolve', 'close']);
 
 /** What someone asks to do. `other` is a release or reassign of someone else's mention. */
 export type TeamAction = 'claim' | 'escalate' | 'resolve' | 'close' | 'reply' | 'release' | 'reassign' | 'export' | 'home';
@@ -49,10 +54,31 @@ export class Permissions {
   async check(userId: string, action: TeamAction): Promise<Verdict> {
     try {
       if (!(await this.isTeamMember(userId))) return { ok: false, message: this.refusal(action) };
+      if (STATE_CHANGES.has(action)) {
+        const wait = this.pace(userId);
+        if (wait > 0) {
+          return {
+            ok: false,
+            message: `:hourglass_flowing_sand: You have changed a lot of mentions in a short while; earshot paces each person so cards for new mentions keep arriving. Nothing was changed: try again in ${Math.ceil(wait / 1000)} s.`,
+          };
+        }
+      }
       return { ok: true, isLead: await this.isLead(userId) };
     } catch {
       return { ok: false, message: ':warning: earshot could not check who is on the social team just now, so nothing was changed. Please try again in a moment.' };
     }
+  }
+
+  private readonly buckets = new Map<string, Bucket>();
+
+  /** Takes one of the person's state-change tokens; how long to wait (0: go ahead). Per process. */
+  private pace(userId: string): number {
+    const now = Date.now();
+    const rule = this.deps.pace ?? STATE_CHANGE_PACE;
+    const r = takeToken(this.buckets.get(userId), now, rule);
+    this.buckets.set(userId, r.bucket);
+    if (this.buckets.size > 10_000) this.buckets.clear();
+    return r.ok ? 0 : r.retryInMs;
   }
 
   /** May `userId` take a mention over? Only team members who are not guests. */

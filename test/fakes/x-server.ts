@@ -16,6 +16,7 @@
 import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import twitter from 'twitter-text';
 import {
   DM_REFUSED,
   DUPLICATE_CONTENT,
@@ -801,7 +802,8 @@ export class FakeX extends EventEmitter {
         return invalidRequest([{ message: '$.text: is missing but it is required' }]);
       }
     }
-    if (text !== undefined && [...text].length > 280) return forbidden(TEXT_TOO_LONG);
+    // X weighs the text (a link is 23, CJK and emoji 2), as its own twitter-text library does.
+    if (text !== undefined && twitter.parseTweet(text).weightedLength > 280) return forbidden(TEXT_TOO_LONG);
     const reply = body.reply as { in_reply_to_tweet_id?: string } | undefined;
     const replyTo = reply?.in_reply_to_tweet_id;
     let target: FakeXPost | undefined;

@@ -319,6 +319,19 @@ describe('the CSV export', () => {
     expect(rowsOf(cut.csv)).toHaveLength(3);
   });
 
+  it('a byte cap cuts the file at a whole row and says which cap it was', async () => {
+    const w = statsWindow('7d', NOW, 'UTC');
+    const full = await mentionsCsv(database.db, { from: w.from, to: w.to, now: NOW });
+    const lines = full.csv.toString('utf8').split('\r\n');
+    // Room for the header and the first two rows, and a byte short of the third.
+    const cap = Buffer.byteLength(lines.slice(0, 4).join('\r\n') + '\r\n', 'utf8') - 1;
+    const cut = await mentionsCsv(database.db, { from: w.from, to: w.to, now: NOW, maxBytes: cap });
+    expect(cut).toMatchObject({ rows: 2, truncated: true, cut: 'bytes' });
+    expect(cut.csv.length).toBeLessThanOrEqual(cap);
+    expect(rowsOf(cut.csv)).toHaveLength(2);
+    expect(full.cut).toBeNull();
+  });
+
   it('quotes like RFC 4180 and defuses spreadsheet formulas in customer text only', () => {
     expect(csvCell('a,b "c"', 'text')).toBe('"a,b ""c"""');
     expect(csvCell('=SUM(A1)', 'text')).toBe("'=SUM(A1)");

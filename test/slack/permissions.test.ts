@@ -31,6 +31,20 @@ describe('Permissions', () => {
   beforeEach(() => vi.useFakeTimers({ toFake: ['Date'] }));
   afterEach(() => vi.useRealTimers());
 
+  it('one person clicking state changes in a loop is paced, politely; others, replies and the Home tab are not held', async () => {
+    const { client } = stubClient({ groups: { SRESP: ['UALICE', 'UBOB'] } });
+    const p = new Permissions({ client, triageChannel: 'C1', respondersGroup: 'SRESP', logger, pace: { burst: 5, perMinute: 30 } });
+    for (let i = 0; i < 5; i++) expect((await p.check('UALICE', i % 2 ? 'release' : 'claim')).ok).toBe(true);
+    const refused = await p.check('UALICE', 'claim');
+    expect(refused).toEqual({ ok: false, message: expect.stringContaining('Nothing was changed: try again in 2 s') });
+    expect((await p.check('UBOB', 'claim')).ok).toBe(true);
+    expect((await p.check('UALICE', 'reply')).ok).toBe(true);
+    expect((await p.check('UALICE', 'home')).ok).toBe(true);
+    vi.advanceTimersByTime(2_000);
+    expect((await p.check('UALICE', 'claim')).ok).toBe(true);
+    expect((await p.check('UALICE', 'claim')).ok).toBe(false);
+  });
+
   it('a removal from the group takes effect within a minute, even with a longer TTL asked for', async () => {
     const groups = { SRESP: ['UALICE'] };
     const { client } = stubClient({ groups });

@@ -51,12 +51,18 @@ export function blockAction(a: {
 }
 
 /** A view_submission, with `values` as block_id → action_id → value object. */
+let viewCounter = 0;
+
 export function viewSubmission(v: {
   user: string;
   callbackId: string;
   privateMetadata: string;
   values: Record<string, Record<string, Record<string, unknown>>>;
+  /** The same id and hash make the same submission (a double click, a retried request); each call gets new ones unless given. */
+  viewId?: string;
+  hash?: string;
 }): Record<string, unknown> {
+  viewCounter++;
   return {
     type: 'view_submission',
     team: { id: 'T0FAKE', domain: 'fake' },
@@ -65,13 +71,13 @@ export function viewSubmission(v: {
     token: 'legacy',
     trigger_id: newTriggerId(),
     view: {
-      id: 'V0FAKE',
+      id: v.viewId ?? `V0FAKE${viewCounter}`,
       team_id: 'T0FAKE',
       type: 'modal',
       callback_id: v.callbackId,
       private_metadata: v.privateMetadata,
       state: { values: v.values },
-      hash: '1',
+      hash: v.hash ?? `${viewCounter}.fake`,
       blocks: [],
       title: { type: 'plain_text', text: 'x' },
     },

@@ -1,7 +1,7 @@
 import type { KnownBlock, ModalView, PlainTextOption } from '@slack/types';
 import type { ConversationPost } from '../../db/conversation.js';
 import type { MentionRow, SavedReplyRow } from '../../db/schema.js';
-import { escapeAndTruncate, escapeMrkdwn, quote } from '../../domain/mrkdwn.js';
+import { escapeAndTruncate, escapeMrkdwn, quote, safeLink } from '../../domain/mrkdwn.js';
 import { INPUT, VIEW } from '../ids.js';
 import { conversationBlocks } from './conversation.js';
 import { authorLine, sourceName } from './mention-card.js';
@@ -11,6 +11,8 @@ export interface ModalMeta {
   mentionId: number;
   /** Where ephemeral answers go (the card's channel). */
   channel: string;
+  /** Reply modal: the newest reply to the mention when it opened (a newer one holds the reply back). */
+  seenReplyId?: number;
 }
 
 export function encodeMeta(meta: ModalMeta): string {
@@ -20,7 +22,9 @@ export function encodeMeta(meta: ModalMeta): string {
 export function decodeMeta(raw: string | undefined): ModalMeta | undefined {
   try {
     const v = JSON.parse(raw ?? '') as Partial<ModalMeta>;
-    if (typeof v.mentionId === 'number' && typeof v.channel === 'string') return { mentionId: v.mentionId, channel: v.channel };
+    if (typeof v.mentionId === 'number' && typeof v.channel === 'string') {
+      return { mentionId: v.mentionId, channel: v.channel, ...(typeof v.seenReplyId === 'number' ? { seenReplyId: v.seenReplyId } : {}) };
+    }
   } catch {
     /* fall through */
   }
@@ -48,17 +52,22 @@ export interface ReplyModalInput {
   initialMode?: 'public' | 'dm';
   /** Changes the text input's block id so Slack shows a new initial value. */
   textVersion?: number;
-  /** The public-reply length limit of the destination, if any (X: 280). */
+  /** The public-reply length limit of the destination, if any (X: 280, as X counts it). */
   publicLimit?: number;
   /** The last posts of the case, oldest first; without them the modal shows the case's first post. */
   conversation?: ConversationPost[];
   /** The network id of the post the reply answers (marked in the conversation). */
   answers?: string;
+  /** The destination charges more for a post with a link (X's pay-per-use prices). */
+  linkCostsMore?: boolean;
+  /** Someone else replied after this modal opened: say who and what, and submit becomes "Send anyway". */
+  otherReply?: { userId: string; text: string; url: string | null; sending: boolean };
 }
 
 export function replyModal(i: ReplyModalInput): ModalView {
   const head = i.conversation?.length ? conversationBlocks(i.mention, i.conversation, { answers: i.answers }) : mentionSummary(i.mention);
   const blocks: KnownBlock[] = [...head, { type: 'divider' }];
+  if (i.otherReply) blocks.push(otherReplyBlock(i.otherReply));
   if (i.savedReplies.length > 0) {
     const options: PlainTextOption[] = i.savedReplies.slice(0, 100).map((s) => ({
       text: plain(s.title.slice(0, 75)),
@@ -83,7 +92,7 @@ export function replyModal(i: ReplyModalInput): ModalView {
         max_length: 10_000,
         ...(i.initialText ? { initial_value: i.initialText.slice(0, 10_000) } : {}),
       },
-      ...(i.publicLimit ? { hint: plain(`A public reply on ${sourceName(i.mention.source)} can be at most ${i.publicLimit} characters; a direct message can be longer.`) } : {}),
+      ...(i.publicLimit ? { hint: plain(lengthHint(i)) } : {}),
     },
     {
       type: 'input',
@@ -124,9 +133,28 @@ export function replyModal(i: ReplyModalInput): ModalView {
     callback_id: VIEW.reply,
     private_metadata: encodeMeta(i.meta),
     title: plain('Reply'),
-    submit: plain(i.postsForReal ? 'Send reply' : 'Record reply'),
+    submit: plain(i.otherReply ? 'Send anyway' : i.postsForReal ? 'Send reply' : 'Record reply'),
     close: plain('Cancel'),
     blocks,
+  };
+}
+
+function lengthHint(i: ReplyModalInput): string {
+  const source = sourceName(i.mention.source);
+  const counted = i.linkCostsMore ? ' as X counts them (a link counts 23, CJK characters and emoji 2)' : '';
+  const cost = i.linkCostsMore ? ` A reply with a link costs more to post on ${source}'s pay-per-use pricing.` : '';
+  return `A public reply on ${source} can be at most ${i.publicLimit} characters${counted}; a direct message can be longer.${cost}`;
+}
+
+function otherReplyBlock(o: NonNullable<ReplyModalInput['otherReply']>): KnownBlock {
+  const link = o.url ? ` (${safeLink(o.url, 'view')})` : '';
+  const what = o.sending ? 'is sending a reply right now' : 'already replied';
+  return {
+    type: 'section',
+    text: {
+      type: 'mrkdwn',
+      text: `:warning: <@${o.userId}> ${what}${link}:\n${quote(escapeAndTruncate(o.text, 1500))}\nYours was not sent. Press *Send anyway* to send it as well, or Cancel.`,
+    },
   };
 }
 

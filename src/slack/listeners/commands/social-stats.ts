@@ -1,7 +1,7 @@
 import type { App } from '@slack/bolt';
 import { parseStatsArgs, userIdOf } from '../../../domain/stats-args.js';
 import { statsWindow } from '../../../domain/stats-window.js';
-import { sendExport } from '../../export.js';
+import { claimExport, sendExport } from '../../export.js';
 import { computeStats } from '../../../services/stats.js';
 import { statsHelpMessage, statsMessage } from '../../blocks/stats.js';
 import type { ListenerDeps } from '../deps.js';
@@ -39,11 +39,20 @@ export function registerSocialStats(app: App, deps: ListenerDeps): void {
             await answer({ text: verdict.message });
             return;
           }
-          const now = deps.clock.now();
-          const window = statsWindow(parsed.period, now, deps.config.stats.timeZone);
-          await answer({ text: ':hourglass_flowing_sand: Preparing your CSV; it will arrive in your direct messages with me.' });
-          const sent = await sendExport({ db: deps.db, client }, { askedBy: user, window, userId: userIdOf(parsed.who, user), now });
-          await answer({ text: `:page_facing_up: Sent ${sent.filename} (${sent.rows.toLocaleString('en-US')} mention${sent.rows === 1 ? '' : 's'}) to your direct messages.` });
+          const release = claimExport(user);
+          if (!release) {
+            await answer({ text: ':hourglass_flowing_sand: Your previous export is still being prepared; ask again once it has arrived in your direct messages.' });
+            return;
+          }
+          try {
+            const now = deps.clock.now();
+            const window = statsWindow(parsed.period, now, deps.config.stats.timeZone);
+            await answer({ text: ':hourglass_flowing_sand: Preparing your CSV; it will arrive in your direct messages with me.' });
+            const sent = await sendExport({ db: deps.db, client }, { askedBy: user, window, userId: userIdOf(parsed.who, user), now });
+            await answer({ text: `:page_facing_up: Sent ${sent.filename} (${sent.rows.toLocaleString('en-US')} mention${sent.rows === 1 ? '' : 's'}) to your direct messages.` });
+          } finally {
+            release();
+          }
           return;
         }
       }
