@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { receiveResponse, receiveUpload, type EndpointAnswer } from './slack/endpoints.js';
-import { HoldBook, type HeldAnswer } from './slack/holds.js';
+import { HoldBook, type HeldAnswer, type HoldFilter } from './slack/holds.js';
 import { FaultBook, RateLimiter, type Fault, type FaultSpec, type MethodLimit, type Pacing, type RandomFaults } from './slack/faults.js';
 import type { CustomHandler, FakeSlack, FakeSlackOptions, FakeViews } from './slack/api.js';
 import { isMissing, parseArgs, readBody, sendJson, sendServerError, sendText, type Args } from './slack/http.js';
@@ -139,9 +139,9 @@ class FakeSlackServer implements FakeSlack {
       this.record(Object.assign(call, { status: 0, ok: false, error: 'timeout-after-commit', fault: fault.label, response: body }));
       return;
     }
-    const hold = body.ok === true ? this.holds.take(method, args) : undefined;
+    const hold = body.ok === true ? this.holds.take(method, args, token) : undefined;
     if (hold) {
-      hold.signal(args);
+      hold.signal(args, token);
       if ((await hold.outcome) === 'drop') {
         req.socket.destroy();
         this.record(Object.assign(call, { status: 0, ok: false, error: 'held-then-dropped', fault: 'held', response: body }));
@@ -290,7 +290,7 @@ class FakeSlackServer implements FakeSlack {
   failNext(method: string, fault: FaultSpec = {}): void {
     this.faults.failNext(method, fault);
   }
-  holdNext(method: string, when?: (args: Args) => boolean): HeldAnswer {
+  holdNext(method: string, when?: HoldFilter): HeldAnswer {
     return this.holds.add(method, when);
   }
   failRate(method: string, faults: RandomFaults): void {

@@ -81,7 +81,7 @@ async function everythingArrived(): Promise<void> {
   await waitUntil(
     async () => cardsPerMention(slack).size >= expected && (await queueDepth(bot)) === 0,
     // A job whose connection was killed between its Slack call and its bookkeeping waits for its
-    // lease (60 s) to run out; then it finds its message in Slack instead of posting again.
+    // lease (10 s) to run out; then it finds its message in Slack instead of posting again.
     100_000,
     () => `${expected} cards and an empty queue (have ${cardsPerMention(slack).size})`,
   );
@@ -160,6 +160,7 @@ describe.skipIf(!usingServer)('the database connection lost mid-run', () => {
       expect(rows.filter((r) => !r.card_ts || cards.get(r.id) !== 1)).toEqual([]);
       expect(duplicatesIn(cards)).toBe(0);
       expect(slack.topLevel(TRIAGE)).toHaveLength(rows.length);
+      // X bills every read: a page read while the database was away is stored from memory, not read again.
       for (const id of postIds) expect(x.servedCount(id)).toBe(1);
     } finally {
       await database.close();

@@ -5,7 +5,8 @@
  * X pages newest → oldest. A catch-up that needs several pages therefore cannot move `sinceId`
  * until its last page is stored: until then `paging` remembers the catch-up's lower bound, the
  * token of the next (older) page and the newest id of the first page. The cursor is written
- * after each page's mentions are stored, so a crash re-reads at most the page in flight.
+ * after each page's mentions are stored, so a crash re-reads at most the page in flight (a
+ * database failure in a running process re-reads nothing: the poller keeps the unstored page).
  */
 import { maxXId } from './normalise.js';
 

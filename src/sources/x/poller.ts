@@ -5,6 +5,7 @@
  * its cursor moves. Runs under the leader lock, one replica per tick.
  */
 import { createHash } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import type { ApiV2Includes, TweetV2, UserV2Result } from 'twitter-api-v2';
 import type { Clock } from '../../clock.js';
 import type { Db } from '../../db/database.js';
@@ -105,9 +106,18 @@ function hash(s: string): string {
   return createHash('sha256').update(s).digest('hex').slice(0, 16);
 }
 
+/** A page X served that could not be stored (the database failed): kept to store, not to read again. */
+interface UnstoredPage {
+  cursor: XCursor;
+  bounds: Record<string, string>;
+  page: XPage;
+}
+
 export class XPoller {
   private brandCache?: Brand;
   private filters?: XFilters;
+  /** Per cursor key. X bills every read, so a page read once is stored from memory after a database failure. */
+  private readonly unstored = new Map<string, UnstoredPage>();
 
   constructor(private readonly deps: XPollerDeps) {}
 
@@ -218,7 +228,12 @@ export class XPoller {
     for (let i = 0; i < MAX_PAGES_PER_POLL; i++) {
       if (this.deps.isStopped()) return out;
       const bounds = nextQuery(cursor, kind === 'search' ? 'next_token' : 'pagination_token', useUntilId);
-      const r = await this.request(kind, brand, bounds);
+      // Only while the stored cursor is still the one the page was read for: another replica
+      // that moved it meanwhile has read (and stored) these posts itself.
+      const held = this.unstored.get(key);
+      const kept = held && isDeepStrictEqual(held.cursor, cursor) && isDeepStrictEqual(held.bounds, bounds) ? held : undefined;
+      if (!kept) this.unstored.delete(key);
+      const r = kept ? ({ ok: true, data: kept.page } as const) : await this.request(kind, brand, bounds);
       // Shut down without waiting (as good as a crash): drop the page unstored; the cursor has
       // not moved, so it is read again. A graceful stop stores it first (X bills every read).
       if (this.deps.isAbandoned()) return out;
@@ -241,8 +256,11 @@ export class XPoller {
       const page = r.data;
       out.pages++;
       const posts = page.data ?? [];
-      out.read += posts.length;
-      metrics.xPostsRead.inc({ source: kind }, posts.length);
+      if (!kept) {
+        out.read += posts.length;
+        metrics.xPostsRead.inc({ source: kind }, posts.length);
+        this.unstored.set(key, { cursor, bounds, page });
+      }
       const { mentions, skipped } = kind === 'own' ? this.ownPosts(page, brand) : normalisePosts(page, this.filters!);
       for (const s of skipped) metrics.xPostsSkipped.inc({ reason: s.reason });
       out.skipped += skipped.length;
@@ -250,6 +268,7 @@ export class XPoller {
       const wasPaging = cursor.paging !== null;
       const next = advanceCursor(cursor, page.meta);
       if (next !== cursor) await writeState(db, key, (cursor = next));
+      this.unstored.delete(key);
       // The end of a catch-up of several pages: posts newer than its first page may have come
       // in meanwhile, so ask once more from the new since_id.
       if (!cursor.paging && !wasPaging) {

@@ -1,7 +1,7 @@
 /** The public shape of the fake Slack (see test/fakes/slack-server.ts). */
 import type { FaultSpec, MethodLimit, Pacing, RandomFaults } from './faults.js';
 import type { Args } from './http.js';
-import type { HeldAnswer } from './holds.js';
+import type { HeldAnswer, HoldFilter } from './holds.js';
 import type { FakeEphemeral, FakeMessage, FakeUpload, FakeUser, FakeView, RecordedCall } from './state.js';
 
 export interface FakeSlackOptions {
@@ -75,7 +75,7 @@ export interface FakeSlack {
    * The next successful call to `method` (matching `when`) takes effect, then its answer is held
    * until `release()` or `drop()`; `recorded` resolves when it took effect.
    */
-  holdNext(method: string, when?: (args: Args) => boolean): HeldAnswer;
+  holdNext(method: string, when?: HoldFilter): HeldAnswer;
   /** Random faults on `method` or '*' (every Web API method) until clearFaults(), or for `forMs`. */
   failRate(method: string, faults: RandomFaults): void;
   clearFaults(): void;
