@@ -3,7 +3,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
 /**
  * The fault-injection suite (`npm run faults`): the real bot as child processes, killed, cut off
  * from its database, flooded with broken payloads, and run as three replicas. Separate from
- * `npm test` because it is slower (about three minutes on two cores) and needs a build.
+ * `npm test` because it is slower (four to five minutes on two cores with the storm) and needs a build.
  */
 export default defineConfig({
   test: {

@@ -230,7 +230,7 @@ export class XIntegration {
   }
 
   private tickFailed(err: unknown): void {
-    if (isConnectionError(err)) this.logger.warn({ err: (err as Error).message }, 'X: database unreachable; nothing read was lost, the next tick reads it again');
+    if (isConnectionError(err)) this.logger.warn({ err: (err as Error).message }, 'X: database unreachable; nothing read was lost: the next tick stores the page already read (or reads it again if another replica moved on)');
     else this.logger.error({ err }, 'X: tick failed; the next tick tries again');
   }
 }
