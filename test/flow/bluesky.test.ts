@@ -64,13 +64,31 @@ describe('Bluesky, end to end', () => {
     // The customer answers in the thread; a reply to that answer keeps the thread's root.
     const followUp = fake.post({ handle: 'omar.bsky.social', text: 'version 4.2', replyTo: { uri: answer.uri, cid: answer.cid, root: { uri: root.uri, cid: root.cid } } });
     await app.bluesky.pollNow();
-    const row = await database.db.selectFrom('mentions').selectAll().where('source', '=', 'bluesky').where('external_id', '=', followUp.uri).executeTakeFirstOrThrow();
+    // It joins the case of the first post (it answers the brand's reply): a post of that case, no card of its own.
+    const row = await database.db.selectFrom('posts').selectAll().where('source', '=', 'bluesky').where('external_id', '=', followUp.uri).executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ case_id: first.id, direction: 'inbound', in_reply_to: answer.uri });
     expect(row.raw).toMatchObject({ record: { reply: { root: { uri: root.uri }, parent: { uri: answer.uri } } } });
+    expect(await database.db.selectFrom('mentions').select('id').where('external_id', '=', followUp.uri).executeTakeFirst()).toBeUndefined();
+    await slack.waitFor(() => slack.thread(TRIAGE, first.card_ts!).some((t) => (t.text ?? '').includes('version 4.2')), 15_000, 'the follow-up in the card thread');
+    const c = await database.db.selectFrom('mentions').select(['customer_posts', 'waiting_since', 'owner_id']).where('id', '=', first.id).executeTakeFirstOrThrow();
+    expect(c.customer_posts).toBe(2);
+    expect(c.waiting_since).not.toBeNull();
   });
 
-  // Needs the case-joining ingest (posts join cases by in_reply_to, outbound posts count as the
-  // brand's replies), built on another branch: the poller already hands on inReplyTo and direction.
-  it.todo('the customer’s answer joins the case of the first post, and the brand’s reply read from its feed is no card');
+  it('a reply the brand posted in the Bluesky app (its feed) answers the case: replied, no card of its own', async () => {
+    const q = fake.post({ handle: 'lea.bsky.social', text: '@brand.bsky.social is the shop open on Sunday?' });
+    await app.bluesky.pollNow();
+    const m = await waitForCard(slack, database, 'bluesky', q.uri);
+    const cardsBefore = slack.topLevel(TRIAGE).length;
+    const own = fake.brandPost({ text: 'Yes, 10 to 4!', replyTo: { uri: q.uri, cid: q.cid } });
+    await app.bluesky.pollNow();
+    await expect.poll(async () => (await database.db.selectFrom('mentions').select('status').where('id', '=', m.id).executeTakeFirstOrThrow()).status, { timeout: 15_000 }).toBe('replied');
+    const post = await database.db.selectFrom('posts').selectAll().where('external_id', '=', own.uri).executeTakeFirstOrThrow();
+    expect(post).toMatchObject({ case_id: m.id, direction: 'outbound', via: 'outside' });
+    const r = await database.db.selectFrom('case_responses').selectAll().where('case_id', '=', m.id).executeTakeFirstOrThrow();
+    expect(r).toMatchObject({ kind: 'first', via: 'outside' });
+    expect(slack.topLevel(TRIAGE).length).toBe(cardsBefore);
+  });
 
   it('a private answer is refused with a reason the person can act on, and nothing is posted', async () => {
     const p = fake.post({ handle: 'ines.bsky.social', text: '@brand.bsky.social can I send you my address?' });
@@ -97,7 +115,8 @@ describe('Bluesky, end to end', () => {
     await waitForCard(slack, database, 'bluesky', before.uri);
     const logins = fake.count('com.atproto.server.createSession');
     await app.stop();
-    const during = fake.post({ handle: 'kai.bsky.social', text: '@brand.bsky.social during the deploy' });
+    // Another customer: the same author's second post would join the first one's open case.
+    const during = fake.post({ handle: 'kim.bsky.social', text: '@brand.bsky.social during the deploy' });
     app = await start();
     const out = await app.bluesky.pollNow();
     expect(out?.find((o) => o.list === 'notifications')).toMatchObject({ ingested: 1, caughtUp: true });

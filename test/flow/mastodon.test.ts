@@ -82,7 +82,26 @@ describe('Mastodon, end to end', () => {
 
   // Needs the case-joining ingest (posts join cases by in_reply_to, outbound posts count as the
   // brand's replies), built on another branch: the poller already hands on inReplyTo and direction.
-  it.todo('the customer’s answer to the brand’s reply joins the case, and the brand’s own statuses are no cards');
+  it('the customer’s answer to the brand’s reply joins the case, and a status the brand posted itself answers it with no card', async () => {
+    const s = fake.mention({ acct: 'nora', text: '@brand my parcel is late' });
+    await app.mastodon.pollNow();
+    const m = await waitForCard(slack, database, 'mastodon', s.id);
+    const cardsBefore = slack.topLevel(TRIAGE).length;
+    // The brand answers in the Mastodon app (outside earshot): its own statuses are read too.
+    const own = fake.brandStatus({ text: '@nora so sorry, checking now', inReplyTo: s.id });
+    await app.mastodon.pollNow();
+    await expect.poll(async () => (await database.db.selectFrom('mentions').select('status').where('id', '=', m.id).executeTakeFirstOrThrow()).status, { timeout: 15_000 }).toBe('replied');
+    expect(await database.db.selectFrom('posts').selectAll().where('external_id', '=', own.id).executeTakeFirstOrThrow()).toMatchObject({ case_id: m.id, direction: 'outbound', via: 'outside' });
+    // The customer answers the brand's status: the same case, waiting again, no new card.
+    const again = fake.mention({ acct: 'nora', text: '@brand still nothing', inReplyTo: own.id });
+    await app.mastodon.pollNow();
+    await expect.poll(async () => (await database.db.selectFrom('posts').select('case_id').where('external_id', '=', again.id).executeTakeFirst())?.case_id, { timeout: 15_000 }).toBe(m.id);
+    const c = await database.db.selectFrom('mentions').select(['customer_posts', 'waiting_since']).where('id', '=', m.id).executeTakeFirstOrThrow();
+    expect(c.customer_posts).toBe(2);
+    expect(c.waiting_since).not.toBeNull();
+    await slack.waitFor(() => slack.thread(TRIAGE, m.card_ts!).some((t) => (t.text ?? '').includes('still nothing')), 15_000, 'the follow-up in the card thread');
+    expect(slack.topLevel(TRIAGE).length).toBe(cardsBefore);
+  });
 
   it('the webhook refuses posts that claim to be from Mastodon', async () => {
     const r = await app.webhook(sampleMention({ source: 'mastodon' }));
@@ -95,7 +114,8 @@ describe('Mastodon, end to end', () => {
     await app.mastodon.pollNow();
     await waitForCard(slack, database, 'mastodon', before.id);
     await app.stop();
-    const during = fake.mention({ acct: 'ravi', text: '@brand during the deploy' });
+    // Another customer: the same author's second post would join the first one's open case.
+    const during = fake.mention({ acct: 'rosa', text: '@brand during the deploy' });
     fake.favourite('ravi');
     app = await start();
     const out = await app.mastodon.pollNow();
