@@ -41,7 +41,6 @@ const bots: BotProcess[] = [];
 const log: SendLog = { statuses: [], connectionErrors: 0 };
 const sentIds: string[] = [];
 const postIds: string[] = [];
-let authorId = '';
 
 beforeAll(async () => {
   if (!usingServer) return;
@@ -53,7 +52,6 @@ beforeAll(async () => {
   viaProxy.port = String(proxy.port);
   bot = await startFaultBot({ name: 'database', file: 'database', env: botEnv({ slack, x, db: { url: viaProxy.toString() } }) });
   bots.push(bot);
-  authorId = x.addUser({ username: 'dbfan', followers: 40 }).id;
 });
 
 afterAll(async () => {
@@ -70,6 +68,8 @@ async function traffic(label: string, batches: number, everyMs: number): Promise
     const mentions = Array.from({ length: 20 }, (_, k) => faultMention(`${label}-${i * 20 + k}`));
     sentIds.push(...mentions.map((m) => String(m.id)));
     sends.push(sendBatch(() => bot.url, mentions, log, { retryMs: 250 }));
+    // Each post from another customer: one author's posts would join one case (one card).
+    const authorId = x.addUser({ username: `dbfan_${label}_${i}`, followers: 40 }).id;
     postIds.push(x.addPost({ text: `@${x.brand.username} ${label} post ${i}`, authorId }).id);
     await sleep(everyMs);
   }

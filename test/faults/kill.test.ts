@@ -63,7 +63,6 @@ describe('SIGKILL at random moments, then restart', () => {
   it('every mention gets exactly one card; no X post is read twice beyond the page in flight', async () => {
     const rnd = seededRandom('kill');
     await start();
-    const author = x.addUser({ username: 'killfan', followers: 900 });
     const postIds: string[] = [];
     const log: SendLog = { statuses: [], connectionErrors: 0 };
     let producing = true;
@@ -81,6 +80,8 @@ describe('SIGKILL at random moments, then restart', () => {
     };
     const xProducer = async () => {
       for (let i = 0; i < X_POSTS; i++) {
+        // Each post from another customer: one author's posts would join one case (one card).
+        const author = x.addUser({ username: `killfan_${i}`, followers: 900 });
         postIds.push(x.addPost({ text: `@${x.brand.username} kill test post ${i}`, authorId: author.id }).id);
         await sleep(rnd.between(50, 150));
       }

@@ -68,7 +68,6 @@ async function click(bot: BotProcess, user: string, mentionId: number): Promise<
 describe.skipIf(!usingServer)('three replicas on one Postgres', () => {
   it('no duplicate card, reminder, thread line or X read', async () => {
     const log: SendLog = { statuses: [], connectionErrors: 0 };
-    const author = x.addUser({ username: 'replicafan', followers: 3_000 });
     const postIds: string[] = [];
     // A third posted now, a third 50 minutes ago (the warning is due), a third 70 minutes ago (overdue).
     const age = (i: number) => [0, 50, 70][i % 3]! * 60_000;
@@ -77,7 +76,11 @@ describe.skipIf(!usingServer)('three replicas on one Postgres', () => {
     for (let b = 0; b < MENTIONS / 15; b++) {
       const bot = bots[b % REPLICAS]!;
       sends.push(sendBatch(() => bot.url, mentions.slice(b * 15, b * 15 + 15), log));
-      for (let p = 0; p < X_POSTS / (MENTIONS / 15); p++) postIds.push(x.addPost({ text: `@${x.brand.username} replica post ${postIds.length}`, authorId: author.id }).id);
+      // Each post from another customer: one author's posts would join one case (one card).
+      for (let p = 0; p < X_POSTS / (MENTIONS / 15); p++) {
+        const author = x.addUser({ username: `replicafan_${postIds.length}`, followers: 3_000 });
+        postIds.push(x.addPost({ text: `@${x.brand.username} replica post ${postIds.length}`, authorId: author.id }).id);
+      }
       await sleep(100);
     }
     await Promise.all(sends);
