@@ -8,7 +8,7 @@ import { createLogger } from '../../src/logger.js';
 import { slaPolicyFromConfig } from '../../src/sla-policy.js';
 import { startFakeSlack, type FakeSlack } from '../fakes/slack-server.js';
 import { TRIAGE, sampleMention, startTestApp, type TestApp } from '../support/app.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { createTestDatabase, usingServer, type TestDatabase } from '../support/db.js';
 import { PATIENT_MS } from '../support/patience.js';
 
 /**
@@ -26,6 +26,7 @@ let database: Database;
 let app: TestApp;
 
 beforeAll(async () => {
+  if (!usingServer) return;
   [slack, tdb] = await Promise.all([startFakeSlack(), createTestDatabase()]);
   database = await tdb.open();
   app = await startTestApp({ slack, database, runQueue: false });
@@ -108,7 +109,9 @@ async function crashAfterRetriedPost(job: NewJob, method = 'chat.postMessage'): 
   return jobId;
 }
 
-describe('a replica killed after Slack recorded its post, before the answer', () => {
+// Several replicas need several connections to one database: a Postgres server (the embedded one is
+// single-connection, in-process); CI runs this on the local server.
+describe.skipIf(!usingServer)('a replica killed after Slack recorded its post, before the answer', () => {
   it('a new card: exactly one after recovery', async () => {
     const m = sampleMention();
     await app.webhook(m);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.js';
 import { pauseChannel, reserveSlot } from '../../src/db/channel-pace.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { createTestDatabase, usingServer, type TestDatabase } from '../support/db.js';
 
 /**
  * The per-channel pace lives in Postgres so every replica shares it. Asserted on the waits the
@@ -35,7 +35,8 @@ describe('shared channel pace', () => {
     expect(await reserveSlot(database.db, 'C2', spec)).toBe(0);
   });
 
-  it('is one pace for every connection (replica) to the database', async () => {
+  // A second connection to the same database needs a Postgres server (the embedded one is single-connection).
+  it.skipIf(!usingServer)('is one pace for every connection (replica) to the database', async () => {
     const other = await tdb.open({ poolSize: 1 });
     try {
       const spec = { intervalMs: 100_000, burstMs: 0 };
