@@ -154,7 +154,7 @@ export class Permissions {
       if (now - hit.at > this.ttlMs / 2 && !this.refreshing.has(key)) this.refresh(key, load);
       return hit.value as Promise<T>;
     }
-    const value = load();
+    const value = withRetries(load);
     this.cache.set(key, { at: now, value });
     value.catch(() => {
       if (this.cache.get(key)?.value === value) this.cache.delete(key);
@@ -192,6 +192,22 @@ export class Permissions {
     } catch (err) {
       logger.warn({ key, err: (err as Error).message }, 'could not load members to check permissions');
       throw err;
+    }
+  }
+}
+
+/**
+ * A lookup that failed is asked again a few times (0.2, 0.4, 0.8 s) before the click is refused:
+ * the check runs after the ack, and a Slack hiccup (a 500, a 429) should not turn a team member
+ * away. A refusal still follows when Slack keeps failing.
+ */
+async function withRetries<T>(load: () => Promise<T>, attempts = 4): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await load();
+    } catch (err) {
+      if (i >= attempts) throw err;
+      await new Promise((r) => setTimeout(r, 100 * 2 ** i));
     }
   }
 }
