@@ -1,18 +1,22 @@
 import { sql, type UpdateQueryBuilder, type UpdateResult } from 'kysely';
 import type { Executor } from './database.js';
 import type { ReminderKind } from '../domain/reminders.js';
+import type { ThreadLine } from '../domain/thread-lines.js';
 import type { DB, SlackJobKind, SlackJobRow } from './schema.js';
 
 /** Lower runs first: what a person just did beats the backlog of new cards. */
 export const JOB_PRIORITY = { interactive: 0, reminder: 2, card: 5 } as const;
 
-/** A thread line in a card's thread; a reminder carries its kind so a stale one can be skipped. */
-export interface ThreadReplyPayload {
-  text: string;
+/**
+ * A post in a card's thread: what happened (`line`, rendered when it is sent) or a text rendered
+ * when it was queued (reminders, and jobs queued by earlier versions). A reminder carries its kind
+ * so a stale one can be skipped.
+ */
+export type ThreadReplyPayload = ({ line: ThreadLine } | { text: string }) & {
   /** Also shown in the channel (an overdue reminder is news for everyone). */
   broadcast?: boolean;
   reminder?: { kind: ReminderKind };
-}
+};
 
 /** What an escalation post says; rendered into blocks when it is sent. */
 export interface EscalationPayload {

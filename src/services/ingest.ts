@@ -12,9 +12,7 @@ import type { IncomingMention } from '../domain/mention.js';
 import { scorePriority, type PriorityRules } from '../domain/priority.js';
 import { analyzeSentiment } from '../domain/sentiment.js';
 import { slaDeadlines, type SlaPolicy } from '../domain/sla.js';
-// Thread lines are still rendered when queued, not by the outbox at send time.
-// eslint-disable-next-line no-restricted-imports
-import { brandReplyLine, customerPostLine } from '../slack/blocks/thread-lines.js';
+import type { ThreadLine } from '../domain/thread-lines.js';
 
 export interface IngestDeps {
   db: Db;
@@ -216,7 +214,7 @@ async function applyFollowUps(trx: Tx, deps: IngestDeps, followUps: Map<Slot, In
     }
     const channel = before.card_channel ?? deps.triageChannel;
     // Card priority: after the card itself when the case was started by this very batch.
-    for (const item of list) jobs.push({ kind: 'thread_reply', channel, mentionId: before.id, priority: JOB_PRIORITY.card, payload: { text: customerPostLine(item) } });
+    for (const item of list) jobs.push({ kind: 'thread_reply', channel, mentionId: before.id, priority: JOB_PRIORITY.card, payload: { line: customerPostLine(item) } });
     cards.push({ mentionId: before.id, channel });
   }
   await writeFollowUps(trx, writes);
@@ -276,12 +274,22 @@ async function applyBrandPosts(
       details: { via: 'outside', source: item.source, externalId: item.externalId, url: item.url ?? null, postedAt: item.postedAt },
     });
     const channel = before.card_channel ?? deps.triageChannel;
-    jobs.push({ kind: 'thread_reply', channel, mentionId: caseId, priority: JOB_PRIORITY.card, payload: { text: brandReplyLine(item) } });
+    jobs.push({ kind: 'thread_reply', channel, mentionId: caseId, priority: JOB_PRIORITY.card, payload: { line: brandReplyLine(item) } });
     changed.push(caseId);
   }
   await enqueueJobs(trx, jobs);
   await enqueueCardUpdates(trx, [...new Set(changed)].map((id) => ({ mentionId: id, channel: rows.get(id)?.card_channel ?? deps.triageChannel })));
   return changed;
+}
+
+/** The customer wrote again: who, when, what, and a link to the post (rendered when it is sent). */
+function customerPostLine(item: IncomingMention): ThreadLine {
+  return { kind: 'customer_post', at: item.postedAt.toISOString(), author: { handle: item.author.handle, name: item.author.name ?? null }, url: item.url ?? null, text: item.text };
+}
+
+/** The brand replied on the network directly: recorded as its reply, made outside earshot. */
+function brandReplyLine(item: IncomingMention): ThreadLine {
+  return { kind: 'brand_reply', at: item.postedAt.toISOString(), source: item.source, url: item.url ?? null, text: item.text };
 }
 
 /** The latest of the new posts, unless the case already holds a later one (posts may arrive out of order). */

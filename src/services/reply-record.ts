@@ -5,13 +5,9 @@ import { addEvent, getMention } from '../db/mentions.js';
 import { markReplySent } from '../db/replies.js';
 import type { MentionRow } from '../db/schema.js';
 import { enqueueCardUpdate, enqueueJob, JOB_PRIORITY } from '../db/slack-jobs.js';
-import { escapeAndTruncate, quote, safeLink } from '../domain/mrkdwn.js';
 import type { ReplyDestination } from '../domain/sources.js';
 import { isEarshotError } from '../errors.js';
 import type { Logger } from '../logger.js';
-// Thread lines are rendered when queued, as the triage service does.
-// eslint-disable-next-line no-restricted-imports
-import { threadLine } from '../slack/blocks/thread-lines.js';
 import type { Triage } from './triage.js';
 
 /**
@@ -133,13 +129,12 @@ async function recordAfterClose(deps: RecordDeps, mentionId: number, r: PostedRe
     });
     if (!m.card_channel) return;
     await enqueueCardUpdate(trx, mentionId, m.card_channel);
-    const link = r.url ? ` (${safeLink(r.url, 'view')})` : '';
     await enqueueJob(trx, {
       kind: 'thread_reply',
       channel: m.card_channel,
       mentionId,
       priority: JOB_PRIORITY.interactive,
-      payload: { text: threadLine(':speech_balloon:', `<@${r.userId}> replied after it was closed${link}; it stays closed:\n${quote(escapeAndTruncate(r.text, 2500))}`, now) },
+      payload: { line: { kind: 'replied_after_close', actor: r.userId, at: now.toISOString(), url: r.url, text: r.text } },
     });
   });
 }

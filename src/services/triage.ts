@@ -5,11 +5,9 @@ import { addEvent, applyDecision, getMention, latestEvent } from '../db/mentions
 import type { MentionRow, MentionUpdate } from '../db/schema.js';
 import { enqueueCardUpdate, enqueueJob, JOB_PRIORITY } from '../db/slack-jobs.js';
 import { decide, factsOf, type CloseKind, type Decision, type Request, type TransitionRefusal } from '../domain/lifecycle.js';
-import { ago, escapeAndTruncate, quote, safeLink } from '../domain/mrkdwn.js';
+import { ago } from '../domain/mrkdwn.js';
+import type { ThreadLine } from '../domain/thread-lines.js';
 import { EarshotError } from '../errors.js';
-// Thread lines and the escalation post are still rendered when queued, not by the outbox at send time.
-// eslint-disable-next-line no-restricted-imports
-import { threadLine } from '../slack/blocks/thread-lines.js';
 
 export interface TriageDeps {
   db: Db;
@@ -38,8 +36,8 @@ interface ChangeSpec {
   set?: MentionUpdate | ((before: MentionRow) => MentionUpdate);
   eventKind: string;
   details?: Record<string, unknown>;
-  /** The short line for the card's thread; undefined for none. */
-  thread?: (after: MentionRow) => string | undefined;
+  /** What the card's thread is told (rendered when it is sent); undefined for nothing. */
+  thread?: (after: MentionRow) => ThreadLine | undefined;
   /** Further Slack writes that belong to the same change. */
   alsoQueue?: (trx: Tx, after: MentionRow) => Promise<void>;
   /** Writes the decision instead of the plain compare-and-set; undefined when the row changed meanwhile. */
@@ -59,30 +57,30 @@ export class Triage {
   constructor(private readonly deps: TriageDeps) {}
 
   claim(mentionId: number, userId: string): Promise<MentionRow> {
-    const now = this.deps.clock.now();
+    const at = this.deps.clock.now().toISOString();
     return this.change(mentionId, {
       request: { action: 'claim', actor: userId },
       eventKind: 'claimed',
-      thread: () => threadLine(':raising_hand:', `<@${userId}> claimed this`, now),
+      thread: () => ({ kind: 'claimed', actor: userId, at }),
     });
   }
 
   release(mentionId: number, userId: string, opts: { isLead: boolean }): Promise<MentionRow> {
-    const now = this.deps.clock.now();
+    const at = this.deps.clock.now().toISOString();
     return this.change(mentionId, {
       request: { action: 'release', actor: userId, isLead: opts.isLead },
       eventKind: 'released',
-      thread: (m) => threadLine(':leftwards_arrow_with_hook:', `<@${userId}> released this${m.status === 'new' ? '; it is back in the pool' : ''}`, now),
+      thread: (m) => ({ kind: 'released', actor: userId, at, backInPool: m.status === 'new' }),
     });
   }
 
   reassign(mentionId: number, userId: string, toUserId: string, opts: { isLead: boolean }): Promise<MentionRow> {
-    const now = this.deps.clock.now();
+    const at = this.deps.clock.now().toISOString();
     return this.change(mentionId, {
       request: { action: 'reassign', actor: userId, to: toUserId, isLead: opts.isLead },
       eventKind: 'reassigned',
       details: { to: toUserId },
-      thread: () => threadLine(':busts_in_silhouette:', `<@${userId}> handed this to <@${toUserId}>`, now),
+      thread: () => ({ kind: 'reassigned', actor: userId, to: toUserId, at }),
     });
   }
 
@@ -102,8 +100,7 @@ export class Triage {
       },
       eventKind: 'escalated',
       details: { ...input },
-      thread: () =>
-        threadLine(':arrow_double_up:', `<@${userId}> escalated this (${input.severity} severity, ${categoryLabel(input.category)}): ${escapeAndTruncate(input.reason, 500)}`, now),
+      thread: () => ({ kind: 'escalated', actor: userId, at: now.toISOString(), severity: input.severity, category: input.category, reason: input.reason }),
       alsoQueue: async (trx, m) => {
         await enqueueJob(trx, {
           kind: 'post_message',
@@ -122,7 +119,7 @@ export class Triage {
       request: { action: 'resolve', actor: userId },
       set: { closed_at: now, closed_by: userId, close_kind: 'resolved' },
       eventKind: 'resolved',
-      thread: () => threadLine(':white_check_mark:', `<@${userId}> resolved this`, now),
+      thread: () => ({ kind: 'resolved', actor: userId, at: now.toISOString() }),
     });
   }
 
@@ -133,8 +130,7 @@ export class Triage {
       set: { closed_at: now, closed_by: userId, close_kind: kind, close_reason: reason || null },
       eventKind: 'closed_no_reply',
       details: { kind, reason },
-      thread: () =>
-        threadLine(':no_entry_sign:', `<@${userId}> closed this as ${kind === 'spam' ? 'spam' : 'no reply needed'}${reason ? `: ${escapeAndTruncate(reason, 500)}` : ''}`, now),
+      thread: () => ({ kind: 'closed_no_reply', actor: userId, at: now.toISOString(), closeKind: kind, reason }),
     });
   }
 
@@ -149,7 +145,6 @@ export class Triage {
     reply: { id: number; text: string; mode: 'public' | 'dm'; destination: 'x' | 'bluesky' | 'mastodon' | 'elsewhere'; url?: string | null; externalId?: string | null; inReplyTo?: string | null },
   ): Promise<MentionRow> {
     const now = this.deps.clock.now();
-    const where = reply.destination === 'elsewhere' ? `${reply.mode === 'dm' ? 'privately' : 'publicly'}, sent outside earshot` : `${reply.mode === 'dm' ? 'by direct message' : 'publicly'} on ${{ x: 'X', bluesky: 'Bluesky', mastodon: 'Mastodon' }[reply.destination]}`;
     return this.change(mentionId, {
       request: { action: 'reply', actor: userId },
       write: async (trx, before, decision) => {
@@ -163,8 +158,7 @@ export class Triage {
       },
       eventKind: 'replied',
       details: { replyId: reply.id, mode: reply.mode, destination: reply.destination, url: reply.url ?? null },
-      thread: () =>
-        threadLine(':speech_balloon:', `<@${userId}> replied ${where}${reply.url ? ` (${safeLink(reply.url, 'view')})` : ''}:\n${quote(escapeAndTruncate(reply.text, 2500))}`, now),
+      thread: () => ({ kind: 'replied', actor: userId, at: now.toISOString(), mode: reply.mode, destination: reply.destination, url: reply.url ?? null, text: reply.text }),
       alsoQueue: async (trx) => {
         await trx.updateTable('replies').set({ status: 'sent', sent_at: now, external_id: reply.externalId ?? null, external_url: reply.url ?? null }).where('id', '=', reply.id).execute();
       },
@@ -191,7 +185,7 @@ export class Triage {
           channel: row.card_channel ?? triageChannel,
           mentionId,
           priority: JOB_PRIORITY.interactive,
-          payload: { text: line },
+          payload: { line },
         });
       }
       await spec.alsoQueue?.(trx, row);
@@ -215,10 +209,6 @@ async function decideAndWrite(trx: Tx, mentionId: number, spec: ChangeSpec, now:
     if (row) return { before, row };
   }
   throw new EarshotError('conflict', 'Others kept changing this mention at the same moment; the card now shows its current state. Try again.', { mentionId });
-}
-
-function categoryLabel(c: EscalationCategory): string {
-  return c === 'isolated' ? 'isolated case' : c === 'policy' ? 'policy problem' : 'procedural problem';
 }
 
 /** Turns a refusal into what the person needs to hear, from the mention as it is. */

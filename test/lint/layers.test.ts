@@ -1,4 +1,5 @@
 import { ESLint } from 'eslint';
+import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -30,5 +31,12 @@ describe('the layer rule fails lint on an import that points up', { timeout: 180
   it('imports that point down pass', async () => {
     expect(await layerErrors('src/services/ingest.ts', "import { getMention } from '../db/mentions.js';\nimport { isOpen } from '../domain/lifecycle.js';\nexport const a = [getMention, isOpen];\n")).toEqual([]);
     expect(await layerErrors('src/domain/priority.ts', "import { isOpen } from './lifecycle.js';\nexport const a = isOpen;\n")).toEqual([]);
+  });
+
+  it('no file in src/ turns the layer rule off', async () => {
+    const files = (await readdir(`${root}/src`, { recursive: true })).filter((f) => f.endsWith('.ts'));
+    const disabling: string[] = [];
+    for (const f of files) if (/eslint-disable[^\n]*no-restricted-imports/.test(await readFile(`${root}/src/${f}`, 'utf8'))) disabling.push(f);
+    expect(disabling).toEqual([]);
   });
 });

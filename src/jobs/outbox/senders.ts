@@ -6,6 +6,7 @@ import type { SlaPolicy } from '../../domain/sla.js';
 import type { Logger } from '../../logger.js';
 import { escalationPost } from '../../slack/blocks/escalation.js';
 import { mentionCard, safeCard, type SlackMessage } from '../../slack/blocks/mention-card.js';
+import { threadLineText } from '../../slack/blocks/thread-lines.js';
 import { classifySlackError } from '../../slack/errors.js';
 import { jobMetadata } from './reconcile.js';
 
@@ -24,8 +25,9 @@ const CONTENT_REFUSED = new Set(['invalid_blocks', 'invalid_blocks_format', 'msg
 
 /**
  * One sender per kind of job. Each renders at send time (cards from the mention row, escalation
- * posts from what was queued), tags the message with the job's metadata for reconciliation, and
- * throws Slack's error for the retry policy to decide.
+ * posts and thread lines from what was queued; a text queued as text is sent as it is), tags the
+ * message with the job's metadata for reconciliation, and throws Slack's error for the retry
+ * policy to decide.
  */
 export async function sendJob(deps: SendDeps, job: OutboxJob, m: MentionRow | undefined): Promise<SendResult> {
   const { client } = deps;
@@ -51,7 +53,7 @@ export async function sendJob(deps: SendDeps, job: OutboxJob, m: MentionRow | un
       const r = await client.chat.postMessage({
         channel: m.card_channel,
         thread_ts: m.card_ts,
-        text: p.text,
+        text: 'line' in p ? threadLineText(p.line) : p.text,
         reply_broadcast: p.broadcast === true,
         metadata,
         unfurl_links: false,

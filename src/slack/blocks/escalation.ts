@@ -4,7 +4,7 @@ import type { EscalationPayload } from '../../db/slack-jobs.js';
 import { displayHandle, escapeAndTruncate, safeLink } from '../../domain/mrkdwn.js';
 import { quoteWithin, type SlackMessage } from './mention-card.js';
 
-const CATEGORY_LABEL: Record<string, string> = { isolated: 'isolated case', policy: 'policy problem', procedural: 'procedural problem' };
+export const CATEGORY_LABEL: Record<string, string> = { isolated: 'isolated case', policy: 'policy problem', procedural: 'procedural problem' };
 
 /**
  * The post in the escalation channel, rendered when it is sent from what the escalation recorded
