@@ -225,3 +225,17 @@ export function renderPosts(posts: FakeXPost[], sel: FieldSelection, lookup: Loo
   }
   return page;
 }
+
+/** The posts within a timeline request's bounds: since_id and until_id exclusive, older than the page token, start_time inclusive, end_time exclusive. */
+export function inBounds(posts: FakeXPost[], query: Record<string, string>, olderThan: string | undefined): FakeXPost[] {
+  const start = query.start_time ? Date.parse(query.start_time) : undefined;
+  const end = query.end_time ? Date.parse(query.end_time) : undefined;
+  return posts.filter((p) => {
+    if (query.since_id && compareIds(p.id, query.since_id) <= 0) return false;
+    if (query.until_id && compareIds(p.id, query.until_id) >= 0) return false;
+    if (olderThan && compareIds(p.id, olderThan) >= 0) return false;
+    if (start !== undefined && p.createdAt.getTime() < start) return false;
+    if (end !== undefined && p.createdAt.getTime() >= end) return false;
+    return true;
+  });
+}

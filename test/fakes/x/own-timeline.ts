@@ -9,7 +9,7 @@
  *   when new ones arrive between pages. `next_token` is only sent when more exist.
  */
 import { invalidRequest, resourceNotFound, type XErrorReply } from './errors.js';
-import { compareIds, fieldSelection, renderPosts, type AddPostInput, type FakeXPost, type FakeXUser, type Lookup } from './model.js';
+import { compareIds, fieldSelection, inBounds, renderPosts, type AddPostInput, type FakeXPost, type FakeXUser, type Lookup } from './model.js';
 
 export const OWN_TIMELINE_REACHABLE = 3200;
 export const OWN_TIMELINE_REACHABLE_WITHOUT_REPLIES = 800;
@@ -64,18 +64,11 @@ export function getUserTweets(host: OwnTimelineHost, userId: string, query: Reco
   const exclude = new Set((query.exclude ?? '').split(',').filter((e) => e.length > 0));
   const reachable = exclude.has('replies') ? OWN_TIMELINE_REACHABLE_WITHOUT_REPLIES : OWN_TIMELINE_REACHABLE;
   const timeline = host.newestFirst((p) => p.authorId === userId).slice(0, reachable);
-  const inBounds = timeline.filter((p) => {
-    if (query.since_id && compareIds(p.id, query.since_id) <= 0) return false;
-    if (query.until_id && compareIds(p.id, query.until_id) >= 0) return false;
-    if (olderThan && compareIds(p.id, olderThan) >= 0) return false;
-    if (start !== undefined && p.createdAt.getTime() < start) return false;
-    if (end !== undefined && p.createdAt.getTime() >= end) return false;
-    return true;
-  });
+  const bounded = inBounds(timeline, query, olderThan);
   const max = query.max_results ? Number(query.max_results) : 10;
-  const slice = inBounds.slice(0, max);
+  const slice = bounded.slice(0, max);
   const lastOfSlice = slice[slice.length - 1];
-  const more = inBounds.length > slice.length && lastOfSlice !== undefined;
+  const more = bounded.length > slice.length && lastOfSlice !== undefined;
   const posts = slice.filter((p) => !excluded(p, exclude));
   const meta: Record<string, unknown> = { result_count: posts.length };
   if (posts.length === 0) {

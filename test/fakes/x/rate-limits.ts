@@ -1,4 +1,4 @@
-/** One rate-limit bucket per endpoint, with X's x-rate-limit-* headers. */
+/** One rate-limit bucket per endpoint, with X's x-rate-limit-* headers, and the failures tests queue. */
 import type { XEndpointKey } from './spec.js';
 
 export interface RateLimitConfig {
@@ -41,4 +41,48 @@ export function rateHeaders(bucket: Bucket): Record<string, string> {
     'x-rate-limit-remaining': String(bucket.remaining),
     'x-rate-limit-reset': String(Math.floor(bucket.resetAt / 1000)),
   };
+}
+
+/** Each endpoint's bucket (the configured limits, else X's) and the failures queued for it. */
+export class XLimits {
+  private buckets = new Map<XEndpointKey, Bucket>();
+  private failures = new Map<XEndpointKey, { status: number | 'network'; times: number }>();
+
+  constructor(private readonly initial: Partial<Record<XEndpointKey, RateLimitConfig>>) {
+    this.reset();
+  }
+
+  /** Every window back to full (the limits the fake started with) and no queued failures. */
+  reset(): void {
+    this.buckets = new Map();
+    this.failures = new Map();
+    for (const [key, config] of Object.entries(this.initial) as [XEndpointKey, RateLimitConfig][]) this.set(key, config);
+  }
+
+  set(endpoint: XEndpointKey, config: RateLimitConfig): void {
+    this.buckets.set(endpoint, { ...config, remaining: config.limit, resetAt: 0 });
+  }
+
+  bucket(endpoint: XEndpointKey): Bucket {
+    let bucket = this.buckets.get(endpoint);
+    if (!bucket) {
+      const config = DEFAULT_X_RATE_LIMITS[endpoint];
+      bucket = { ...config, remaining: config.limit, resetAt: 0 };
+      this.buckets.set(endpoint, bucket);
+    }
+    return bucket;
+  }
+
+  failNext(endpoint: XEndpointKey, status: number | 'network', times: number): void {
+    this.failures.set(endpoint, { status, times });
+  }
+
+  /** The failure this request is to get, if one is queued (counted down). */
+  takeFailure(endpoint: XEndpointKey): number | 'network' | undefined {
+    const failure = this.failures.get(endpoint);
+    if (!failure || failure.times <= 0) return undefined;
+    failure.times -= 1;
+    if (failure.times === 0) this.failures.delete(endpoint);
+    return failure.status;
+  }
 }
