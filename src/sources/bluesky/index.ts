@@ -4,8 +4,8 @@
  * reply sender. Bluesky's trouble shows in /readyz and the log and never stops the other sources.
  */
 import type { Clock } from '../../clock.js';
-import { isConnectionError, type Database } from '../../db/database.js';
-import { LOCK, runAsLeader } from '../../db/leader.js';
+import type { Database } from '../../db/database.js';
+import { LOCK } from '../../db/leader.js';
 import type { Logger } from '../../logger.js';
 import type { Metrics } from '../../metrics.js';
 import type { IngestResult } from '../../services/ingest.js';
@@ -15,34 +15,25 @@ import { BlueskyClient } from './client.js';
 import type { BlueskyConfig } from './config.js';
 import { SimpleGate } from '../gate.js';
 import { SourceHealth } from '../health.js';
+import { PolledSource, type PollTuning } from '../polled.js';
 import { BlueskyPoller, type ListOutcome } from './poller.js';
 import { blueskyReplySender } from './reply-sender.js';
 
-
-export interface PollTuning {
-  /** No timer: ticks run only through pollNow() (tests). */
-  manual?: boolean;
-  pageSize?: number;
-  loginGapMs?: number;
-  stopGraceMs?: number;
-}
+export type { PollTuning } from '../polled.js';
 
 export class BlueskyIntegration {
   readonly replySender?: ReplyOut;
   readonly health: SourceHealth;
   readonly client?: BlueskyClient;
   private readonly logger: Logger;
+  private readonly polling: PolledSource;
   private poller?: BlueskyPoller;
-  private database?: Database;
-  private serial: Promise<unknown> = Promise.resolve();
-  private timer?: NodeJS.Timeout;
-  private stopped = false;
-  private abandoned = false;
 
   constructor(private readonly o: { config: BlueskyConfig; logger: Logger; clock: Clock; metrics?: Metrics; tuning?: PollTuning }) {
     this.logger = o.logger.child({ component: 'bluesky' });
     const account = o.config.account;
     this.health = new SourceHealth('Bluesky', account ? `polling every ${o.config.pollSeconds} s for @${account.handle}` : 'off', this.logger, () => o.clock.now());
+    this.polling = new PolledSource({ name: 'Bluesky', lock: LOCK.blueskyPoller, intervalMs: o.config.pollSeconds * 1000, logger: this.logger, stopGraceMs: o.tuning?.stopGraceMs });
     if (!account) return;
     this.client = new BlueskyClient({ service: o.config.service, handle: account.handle, appPassword: account.appPassword, clock: o.clock, logger: this.logger, health: this.health, metrics: o.metrics, gate: new SimpleGate(o.clock), loginGapMs: o.tuning?.loginGapMs });
     this.replySender = blueskyReplySender({ client: this.client, handle: account.handle, logger: this.logger });
@@ -57,10 +48,9 @@ export class BlueskyIntegration {
   }
 
   start(o: { database: Database; ingest(mentions: IncomingMention[]): Promise<IngestResult> }): void {
-    if (!this.client || this.stopped) return;
-    this.database = o.database;
+    if (!this.client || this.polling.stopped) return;
     this.client.useDatabase(o.database.db);
-    this.poller = new BlueskyPoller({
+    const poller = (this.poller = new BlueskyPoller({
       db: o.database.db,
       client: this.client,
       clock: this.o.clock,
@@ -68,54 +58,19 @@ export class BlueskyIntegration {
       health: this.health,
       ingest: o.ingest,
       pageSize: this.o.tuning?.pageSize,
-      isStopped: () => this.stopped,
-      isAbandoned: () => this.abandoned,
-    });
+      ...this.polling.signals,
+    }));
     this.logger.info({ service: this.o.config.service }, 'Bluesky: reading started');
-    if (!this.o.tuning?.manual) this.loop();
+    this.polling.start(o.database, () => poller.pollOnce(), { manual: this.o.tuning?.manual });
   }
 
   /** One tick now, if this replica gets the lock; undefined when another replica leads. */
   pollNow(): Promise<ListOutcome[] | undefined> {
-    const next = this.serial.then(() => (this.stopped ? undefined : this.tick()));
-    this.serial = next.catch(() => undefined);
-    return next;
+    return this.polling.tick(async () => this.poller?.pollOnce());
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    let grace: NodeJS.Timeout | undefined;
-    const timeUp = new Promise<void>((resolve) => (grace = setTimeout(resolve, this.o.tuning?.stopGraceMs ?? 5_000)));
-    await Promise.race([this.serial, timeUp]);
-    clearTimeout(grace);
-    this.abandoned = true;
+    await this.polling.stop();
     await this.client?.flushed();
-  }
-
-  private loop(): void {
-    if (this.stopped) return;
-    const started = Date.now();
-    void this.pollNow().finally(() => {
-      if (this.stopped) return;
-      this.timer = setTimeout(() => this.loop(), Math.max(0, started + this.o.config.pollSeconds * 1000 - Date.now()));
-      this.timer.unref();
-    });
-  }
-
-  private async tick(): Promise<ListOutcome[] | undefined> {
-    const database = this.database;
-    const poller = this.poller;
-    if (!database || !poller) return undefined;
-    let out: ListOutcome[] | undefined;
-    try {
-      await runAsLeader(database, LOCK.blueskyPoller, async () => {
-        out = await poller.pollOnce();
-      });
-    } catch (err) {
-      if (isConnectionError(err)) this.logger.warn({ err: (err as Error).message }, 'Bluesky: database unreachable; nothing read was lost, the next tick reads it again');
-      else this.logger.error({ err }, 'Bluesky: tick failed; the next tick tries again');
-    }
-    return out;
   }
 }

@@ -3,32 +3,17 @@
  * posted in the app, outside earshot) from the stored cursors, page by page until caught up. Each
  * page's posts are stored before its cursor moves. Runs under the leader lock, one replica a tick.
  */
-import type { Clock } from '../../clock.js';
-import type { Db } from '../../db/database.js';
-import type { Logger } from '../../logger.js';
-import type { IngestResult } from '../../services/ingest.js';
-import type { IncomingMention } from '../../domain/mention.js';
 import { readState, writeState } from '../../db/app-state.js';
+import type { ReaderDeps } from '../polled.js';
 import type { BlueskyClient } from './client.js';
 import { advance, freshCursor, isNew, type ListCursor } from './cursor.js';
-import type { SourceHealth } from '../health.js';
 import { asPostRecord, toMention, type BskyPostLike } from './normalise.js';
 
 export const BSKY_CURSOR = { notifications: 'bluesky:cursor:notifications', feed: 'bluesky:cursor:feed' } as const;
 export const LISTENED_REASONS = ['mention', 'reply', 'quote'] as const;
 
-export interface BlueskyPollerDeps {
-  db: Db;
+export interface BlueskyPollerDeps extends ReaderDeps {
   client: BlueskyClient;
-  clock: Clock;
-  logger: Logger;
-  health: SourceHealth;
-  ingest(mentions: IncomingMention[]): Promise<IngestResult>;
-  pageSize?: number;
-  backfillHours?: number;
-  isStopped(): boolean;
-  /** Shut down without waiting: a page that arrives now is dropped unstored (as a crash would). */
-  isAbandoned(): boolean;
 }
 
 export interface ListOutcome {

@@ -5,38 +5,34 @@
  * stops only this source.
  */
 import type { Clock } from '../../clock.js';
-import { isConnectionError, type Database } from '../../db/database.js';
-import { LOCK, runAsLeader } from '../../db/leader.js';
+import type { Database } from '../../db/database.js';
+import { LOCK } from '../../db/leader.js';
 import type { Logger } from '../../logger.js';
 import type { Metrics } from '../../metrics.js';
 import type { IngestResult } from '../../services/ingest.js';
 import type { ReplyOut } from '../../services/reply-out.js';
 import { SimpleGate } from '../gate.js';
 import { SourceHealth } from '../health.js';
-import type { PollTuning } from '../bluesky/index.js';
+import { PolledSource, type PollTuning } from '../polled.js';
 import type { IncomingMention } from '../../domain/mention.js';
 import { MastodonClient } from './client.js';
 import type { MastodonConfig } from './config.js';
 import { MastodonPoller, type MastoListOutcome } from './poller.js';
 import { mastodonReplySender } from './reply-sender.js';
 
-
 export class MastodonIntegration {
   readonly replySender?: ReplyOut;
   readonly health: SourceHealth;
   private readonly client?: MastodonClient;
   private readonly logger: Logger;
+  private readonly polling: PolledSource;
   private poller?: MastodonPoller;
-  private database?: Database;
-  private serial: Promise<unknown> = Promise.resolve();
-  private timer?: NodeJS.Timeout;
-  private stopped = false;
-  private abandoned = false;
 
   constructor(private readonly o: { config: MastodonConfig; logger: Logger; clock: Clock; metrics?: Metrics; tuning?: PollTuning }) {
     this.logger = o.logger.child({ component: 'mastodon' });
     const account = o.config.account;
     this.health = new SourceHealth('Mastodon', account ? `polling ${account.url} every ${o.config.pollSeconds} s` : 'off', this.logger, () => o.clock.now());
+    this.polling = new PolledSource({ name: 'Mastodon', lock: LOCK.mastodonPoller, intervalMs: o.config.pollSeconds * 1000, logger: this.logger, stopGraceMs: o.tuning?.stopGraceMs });
     if (!account) return;
     this.client = new MastodonClient({ url: account.url, accessToken: account.accessToken, clock: o.clock, metrics: o.metrics, gate: new SimpleGate(o.clock), health: this.health });
     this.replySender = mastodonReplySender({ client: this.client, logger: this.logger });
@@ -51,9 +47,8 @@ export class MastodonIntegration {
   }
 
   start(o: { database: Database; ingest(mentions: IncomingMention[]): Promise<IngestResult> }): void {
-    if (!this.client || this.stopped) return;
-    this.database = o.database;
-    this.poller = new MastodonPoller({
+    if (!this.client || this.polling.stopped) return;
+    const poller = (this.poller = new MastodonPoller({
       db: o.database.db,
       client: this.client,
       clock: this.o.clock,
@@ -61,52 +56,18 @@ export class MastodonIntegration {
       health: this.health,
       ingest: o.ingest,
       pageSize: this.o.tuning?.pageSize,
-      isStopped: () => this.stopped,
-      isAbandoned: () => this.abandoned,
-    });
+      ...this.polling.signals,
+    }));
     this.logger.info({ instance: this.o.config.account?.url }, 'Mastodon: reading started');
-    if (!this.o.tuning?.manual) this.loop();
+    this.polling.start(o.database, () => poller.pollOnce(), { manual: this.o.tuning?.manual });
   }
 
+  /** One tick now, if this replica gets the lock; undefined when another replica leads. */
   pollNow(): Promise<MastoListOutcome[] | undefined> {
-    const next = this.serial.then(() => (this.stopped ? undefined : this.tick()));
-    this.serial = next.catch(() => undefined);
-    return next;
+    return this.polling.tick(async () => this.poller?.pollOnce());
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    let grace: NodeJS.Timeout | undefined;
-    const timeUp = new Promise<void>((resolve) => (grace = setTimeout(resolve, this.o.tuning?.stopGraceMs ?? 5_000)));
-    await Promise.race([this.serial, timeUp]);
-    clearTimeout(grace);
-    this.abandoned = true;
-  }
-
-  private loop(): void {
-    if (this.stopped) return;
-    const started = Date.now();
-    void this.pollNow().finally(() => {
-      if (this.stopped) return;
-      this.timer = setTimeout(() => this.loop(), Math.max(0, started + this.o.config.pollSeconds * 1000 - Date.now()));
-      this.timer.unref();
-    });
-  }
-
-  private async tick(): Promise<MastoListOutcome[] | undefined> {
-    const database = this.database;
-    const poller = this.poller;
-    if (!database || !poller) return undefined;
-    let out: MastoListOutcome[] | undefined;
-    try {
-      await runAsLeader(database, LOCK.mastodonPoller, async () => {
-        out = await poller.pollOnce();
-      });
-    } catch (err) {
-      if (isConnectionError(err)) this.logger.warn({ err: (err as Error).message }, 'Mastodon: database unreachable; nothing read was lost, the next tick reads it again');
-      else this.logger.error({ err }, 'Mastodon: tick failed; the next tick tries again');
-    }
-    return out;
+  stop(): Promise<void> {
+    return this.polling.stop();
   }
 }

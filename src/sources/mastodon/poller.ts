@@ -4,29 +4,16 @@
  * (`min_id`), its posts are stored, then the cursor moves to the page's newest id (Link
  * rel="prev"). A crash re-reads at most the page in flight. Runs under the leader lock.
  */
-import type { Clock } from '../../clock.js';
-import type { Db } from '../../db/database.js';
-import type { Logger } from '../../logger.js';
-import type { IngestResult } from '../../services/ingest.js';
-import type { SourceHealth } from '../health.js';
 import type { IncomingMention } from '../../domain/mention.js';
 import { readState, writeState } from '../../db/app-state.js';
+import type { ReaderDeps } from '../polled.js';
 import type { MastodonClient } from './client.js';
 import { compareIds, toMention, type MastoAccount, type MastoNotification, type MastoStatus } from './normalise.js';
 
 export const MASTODON_STATE = { brand: 'mastodon:brand', notifications: 'mastodon:cursor:notifications', statuses: 'mastodon:cursor:statuses' } as const;
 
-export interface MastodonPollerDeps {
-  db: Db;
+export interface MastodonPollerDeps extends ReaderDeps {
   client: MastodonClient;
-  clock: Clock;
-  logger: Logger;
-  health: SourceHealth;
-  ingest(mentions: IncomingMention[]): Promise<IngestResult>;
-  pageSize?: number;
-  backfillHours?: number;
-  isStopped(): boolean;
-  isAbandoned(): boolean;
 }
 
 export interface MastoListOutcome {

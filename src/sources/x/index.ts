@@ -5,8 +5,8 @@
  */
 import type { Clock } from '../../clock.js';
 import type { Config } from '../../config/index.js';
-import { isConnectionError, type Database } from '../../db/database.js';
-import { LOCK, runAsLeader } from '../../db/leader.js';
+import type { Database } from '../../db/database.js';
+import { LOCK } from '../../db/leader.js';
 import type { Logger } from '../../logger.js';
 import type { Metrics } from '../../metrics.js';
 import type { IngestResult } from '../../services/ingest.js';
@@ -21,6 +21,7 @@ import { DEFAULT_GATE_TUNING, RateGate, type GateTuning } from './rate-gate.js';
 import { xReplySender } from './reply-sender.js';
 import { readState, writeState } from '../../db/app-state.js';
 import { XStream } from './stream.js';
+import { PolledSource } from '../polled.js';
 
 const GATE_STATE_KEY = 'x:rate-limits';
 
@@ -54,14 +55,9 @@ export class XIntegration {
   private readonly clients: XClients;
   private readonly gate: RateGate;
   private readonly logger: Logger;
+  private readonly polling: PolledSource;
   private poller?: XPoller;
   private stream?: XStream;
-  private database?: Database;
-  private serial: Promise<unknown> = Promise.resolve();
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
-  private stopped = false;
-  private abandoned = false;
 
   constructor(private readonly o: XIntegrationOptions) {
     const x = o.config.x;
@@ -73,6 +69,14 @@ export class XIntegration {
     const writing = this.clients.write ? 'replies post to X' : 'replies recorded (no X user credentials)';
     this.health = new XHealth(`${reading}; ${writing}`, this.logger, () => o.clock.now());
     this.gate = new RateGate(o.clock, { ...DEFAULT_GATE_TUNING, ...o.tuning?.gate });
+    this.polling = new PolledSource({
+      name: 'X',
+      lock: LOCK.xPoller,
+      intervalMs: x.pollSeconds * 1000,
+      logger: this.logger,
+      stopGraceMs: o.tuning?.stopGraceMs,
+      whenUnreachable: 'nothing read was lost: the next tick stores the page already read (or reads it again if another replica moved on)',
+    });
     if (this.clients.write) {
       this.replySender = xReplySender({
         client: this.clients.write,
@@ -103,10 +107,9 @@ export class XIntegration {
     const { config, clock, metrics, tuning } = this.o;
     const read = this.clients.read;
     const brandUsername = config.x.brandUsername;
-    if (!read || !brandUsername || this.stopped) return;
-    this.database = o.database;
+    if (!read || !brandUsername || this.polling.stopped) return;
     const api = new XApi({ client: read, gate: this.gate, clock, metrics, health: this.health, timeoutMs: tuning?.requestTimeoutMs });
-    this.poller = new XPoller({
+    const poller = new XPoller({
       db: o.database.db,
       api,
       clock,
@@ -121,14 +124,15 @@ export class XIntegration {
       mutedWords: config.x.mutedWords,
       backfillHours: config.x.backfillHours,
       pageSize: tuning?.pageSize,
-      isStopped: () => this.stopped,
-      isAbandoned: () => this.abandoned,
+      isStopped: () => this.polling.stopped,
+      isAbandoned: () => this.polling.abandoned,
     });
+    this.poller = poller;
     if (config.x.mode === 'stream') {
       this.stream = new XStream({
         client: read,
         api,
-        poller: this.poller,
+        poller,
         clock,
         logger: this.logger,
         metrics,
@@ -136,12 +140,16 @@ export class XIntegration {
         ingest: o.ingest,
         includeRetweets: config.x.includeRetweets,
         retryGapMs: config.x.pollSeconds * 1000,
-        isAbandoned: () => this.abandoned,
+        isAbandoned: () => this.polling.abandoned,
         reconnectDelayMs: tuning?.reconnectDelayMs,
       });
     }
     this.logger.info({ mode: config.x.mode, brand: brandUsername, search: Boolean(config.x.searchQuery) }, 'X: reading started');
-    if (!tuning?.manual) this.loop();
+    // Stream mode: the replica that gets the lock keeps it while the stream runs. The rate-limit
+    // state travels with the lock via the database.
+    const stream = this.stream;
+    const tick = stream ? () => stream.run() : () => poller.pollOnce();
+    this.polling.start(o.database, (database) => this.withSharedGate<unknown>(database, tick), { manual: tuning?.manual });
   }
 
   /**
@@ -150,70 +158,15 @@ export class XIntegration {
    */
   pollNow(): Promise<PollOutcome | undefined> {
     if (this.stream) return this.stream.isConnected ? this.stream.pollNow() : Promise.resolve(undefined);
-    return this.runSerial(() => this.pollTick());
+    const poller = this.poller;
+    if (!poller) return Promise.resolve(undefined);
+    return this.polling.tick((database) => this.withSharedGate(database, () => poller.pollOnce()));
   }
 
   /** No new reads; a read in flight is stored if it lands within the grace period, else dropped. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
     this.stream?.stop();
-    let grace: NodeJS.Timeout | undefined;
-    const timeUp = new Promise<void>((resolve) => (grace = setTimeout(resolve, this.o.tuning?.stopGraceMs ?? 5_000)));
-    await Promise.race([Promise.all([this.running, this.serial]), timeUp]);
-    clearTimeout(grace);
-    this.abandoned = true;
-  }
-
-  private runSerial<T>(fn: () => Promise<T>): Promise<T | undefined> {
-    const next = this.serial.then(() => (this.stopped ? undefined : fn()));
-    this.serial = next.catch(() => undefined);
-    return next;
-  }
-
-  private loop(): void {
-    if (this.stopped) return;
-    const started = Date.now();
-    const interval = this.o.config.x.pollSeconds * 1000;
-    const tick = (): Promise<unknown> => (this.stream ? this.streamTick() : this.pollTick());
-    this.running = this.runSerial(tick).finally(() => {
-      this.running = undefined;
-      if (this.stopped) return;
-      // Fixed rate: the next tick is due one interval after this one started. The gate holds
-      // back calls to an endpoint whose window is used up, whenever the tick comes.
-      this.timer = setTimeout(() => this.loop(), Math.max(0, started + interval - Date.now()));
-      this.timer.unref();
-    });
-  }
-
-  /** One poll under the leader lock; the rate-limit state travels with the lock via the database. */
-  private async pollTick(): Promise<PollOutcome | undefined> {
-    const database = this.database;
-    const poller = this.poller;
-    if (!database || !poller) return undefined;
-    let outcome: PollOutcome | undefined;
-    try {
-      await runAsLeader(database, LOCK.xPoller, async () => {
-        outcome = await this.withSharedGate(database, () => poller.pollOnce());
-      });
-    } catch (err) {
-      this.tickFailed(err);
-    }
-    return outcome;
-  }
-
-  /** Stream mode: the replica that gets the lock keeps it while the stream runs. */
-  private async streamTick(): Promise<void> {
-    const database = this.database;
-    const stream = this.stream;
-    if (!database || !stream) return;
-    try {
-      await runAsLeader(database, LOCK.xPoller, async () => {
-        await this.withSharedGate(database, () => stream.run());
-      });
-    } catch (err) {
-      this.tickFailed(err);
-    }
+    await this.polling.stop();
   }
 
   private async withSharedGate<T>(database: Database, fn: () => Promise<T>): Promise<T> {
@@ -227,10 +180,5 @@ export class XIntegration {
       this.health.waiting(waits.length > 0 ? new Date(Math.min(...waits)) : undefined);
       if (JSON.stringify(after) !== JSON.stringify(before ?? {})) await writeState(database.db, GATE_STATE_KEY, after).catch(() => undefined);
     }
-  }
-
-  private tickFailed(err: unknown): void {
-    if (isConnectionError(err)) this.logger.warn({ err: (err as Error).message }, 'X: database unreachable; nothing read was lost: the next tick stores the page already read (or reads it again if another replica moved on)');
-    else this.logger.error({ err }, 'X: tick failed; the next tick tries again');
   }
 }

@@ -126,6 +126,20 @@ describe('Bluesky source', () => {
     expect(seen).toHaveLength(6);
   });
 
+  it('a page read while the database is unreachable is read again on the next tick: nothing skipped, nothing stored twice', async () => {
+    const made = Array.from({ length: 5 }, (_, i) => fake.post({ handle: `d${i}.bsky.social`, text: `@brand.bsky.social #${i}` }));
+    let calls = 0;
+    const lost = Object.assign(new Error('Connection terminated unexpectedly'), { code: '57P01' });
+    // The second page (of three) is read, but its store fails: the database went away.
+    const b = bluesky({ ingest: (ms) => (++calls === 2 ? Promise.reject(lost) : ingest(ms)) });
+    await b.pollNow();
+    expect(await storedIds()).toHaveLength(2);
+    await b.pollNow();
+    expect(await storedIds()).toEqual(made.map((p) => p.uri).sort());
+    const ingestedTwice = seen.map((s) => s.externalId).filter((id, i, all) => all.indexOf(id) !== i);
+    expect(ingestedTwice).toEqual([]);
+  });
+
   it('refreshes an expired session without logging in again, and a restart resumes the stored session', async () => {
     const b = bluesky();
     await b.pollNow();

@@ -115,6 +115,23 @@ describe('Mastodon source', () => {
     expect(seen).toHaveLength(6);
   });
 
+  it('a page read while the database is unreachable is read again on the next tick: nothing skipped, nothing stored twice', async () => {
+    const m0 = mastodon();
+    await m0.pollNow();
+    await m0.stop();
+    const made = Array.from({ length: 5 }, (_, i) => fake.mention({ acct: `d${i}`, text: `@brand #${i}` }));
+    let calls = 0;
+    const lost = Object.assign(new Error('Connection terminated unexpectedly'), { code: '57P01' });
+    // The second page (of three) is read, but its store fails: the database went away.
+    const m = mastodon({ ingest: (ms) => (++calls === 2 ? Promise.reject(lost) : ingest(ms)) });
+    await m.pollNow();
+    expect(await storedIds()).toHaveLength(2);
+    await m.pollNow();
+    expect(await storedIds()).toEqual(made.map((s) => s.id).sort());
+    const twice = seen.map((s) => s.externalId).filter((id, i, all) => all.indexOf(id) !== i);
+    expect(twice).toEqual([]);
+  });
+
   it('a revoked token shows in the health check, and stops only this source', async () => {
     const m = mastodon();
     await m.pollNow();
