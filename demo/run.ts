@@ -1,3 +1,6 @@
+// Over 300 lines: the demo's story in order (set-up, the scenes, the sweep, the checks at the end),
+// which reads best as one script; the team's clicks are in demo/team.ts, the conversations and
+// other networks in demo/conversations.ts and demo/networks.ts, the transcript in demo/transcript.ts.
 /**
  * `npm run demo`: earshot working end to end with no account and no database server.
  *

@@ -1,3 +1,5 @@
+// Over 300 lines: one reason to change, how the transcript reads; one renderer per kind of Slack
+// call (cards, updates, thread lines, modals, ephemerals, stats) beside the others.
 /**
  * A readable transcript of what earshot did in Slack, built from the fake Slack's recorded calls:
  * new cards, card updates (only the lines that changed), thread lines, reminders, ephemeral

@@ -1,5 +1,5 @@
-// Longer than most files: a batch's one path (new cases, follow-ups, brand replies) shares the
-// batch's lookups and slots, and reads best in one place.
+// Over 300 lines: a batch's one path (new cases, follow-ups, brand replies) shares the batch's
+// lookups and slots, and reads best in one place; its pure rules are in domain/cases.ts.
 import { authorKey, lockAuthors, lockCases, openCasesOf, recordBrandResponse, writeFollowUps, type FollowUpWrite } from '../db/cases.js';
 import type { Db, Tx } from '../db/database.js';
 import { addEvent, addEvents, insertMentions, knownAuthors, type NewEvent } from '../db/mentions.js';

@@ -2,6 +2,10 @@
  * A local fake of the Slack Web API on node:http: real status codes and error bodies, argument checks from Slack's
  * OpenAPI document, Block Kit limits, per-channel pacing with 429 + Retry-After, and injected faults.
  * Point @slack/web-api (or Bolt's clientOptions.slackApiUrl) at `fake.url`.
+ *
+ * Over 300 lines: the class behind the `FakeSlack` interface (slack/api.ts), its controls and
+ * the request path that reads them; the pieces with their own reasons to change are in slack/
+ * (methods, Block Kit, faults and pacing, holds, the store, HTTP parsing).
  */
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';

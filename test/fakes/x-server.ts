@@ -3,10 +3,10 @@
  * bodies, rate-limit headers, parameter validation from the OpenAPI document), with controls
  * for tests: data, rate limits, fault injection, stream drops and billing accounting.
  *
- * This file holds the controls tests use; the pieces are in ./x/: the store (store.ts), the request
- * pipeline (handler.ts), rate limits and queued faults (rate-limits.ts), the filtered stream
- * (stream.ts) and one module per endpoint group (users.ts, timelines.ts, own-timeline.ts, rules.ts,
- * tweets.ts, dms.ts).
+ * This file holds the controls tests use (about 300 lines: one short method each); the pieces are
+ * in ./x/: the store (store.ts), the request pipeline (handler.ts), rate limits and queued faults
+ * (rate-limits.ts), the filtered stream (stream.ts) and one module per endpoint group (users.ts,
+ * timelines.ts, own-timeline.ts, rules.ts, tweets.ts, dms.ts).
  *
  * Simplifications (documented, on purpose):
  * - One app and one user (the brand): every endpoint has ONE rate-limit bucket.

@@ -1,3 +1,5 @@
+// Over 300 lines: the probes (/healthz, /readyz) and /metrics are read from one running app, whose
+// start-up (fake Slack, fake X, a database) they share; each describe block is one endpoint.
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { openDatabase, type Database } from '../../src/db/database.js';
 import { ACTION, INPUT, VIEW } from '../../src/slack/ids.js';
