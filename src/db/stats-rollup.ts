@@ -1,0 +1,117 @@
+import { sql, type RawBuilder } from 'kysely';
+import { num } from '../domain/stats.js';
+import { quarterSpans, rollupSpans, type Span } from '../domain/stats-rollup.js';
+import type { Executor } from './database.js';
+
+/**
+ * The team's /social-stats figures from the rollups of migrations/0012_stats_rollups.ts: keys
+ * (metric, dim, bucket) counted per hour and per day, maintained by triggers. A period is read as
+ * its whole days, the whole hours of its partial days and the rows of its partial hours
+ * (domain/stats-rollup.ts), so the work does not grow with the volume. The rows at the edges go
+ * through the same key functions as the triggers, so both agree by construction. Pending deltas
+ * (not yet compacted) are read beside the rollup in the same snapshot.
+ *
+ * Raw SQL: the key functions are set-returning SQL functions joined laterally, and the spans are
+ * lists of ranges.
+ */
+
+export interface RollupKey {
+  metric: string;
+  dim: string;
+  bucket: number;
+  n: number;
+}
+
+const NONE = sql`false`;
+
+function inSpans(column: RawBuilder<unknown>, spans: Span[]): RawBuilder<unknown> {
+  if (spans.length === 0) return NONE;
+  return sql`(${sql.join(
+    spans.map((s) => sql`(${column} >= ${s.from} and ${column} < ${s.to})`),
+    sql` or `,
+  )})`;
+}
+
+/** Rollup bins of one level whose start lies in the spans (a bin is wholly inside a span: spans are aligned to it). */
+function binsIn(level: 'h' | 'd' | 'q', spans: Span[]): RawBuilder<unknown> {
+  return spans.length === 0 ? NONE : sql`(level = ${level} and ${inSpans(sql.ref('bin'), spans)})`;
+}
+
+const MENTION_ARGS = sql.raw(
+  'm.posted_at, m.status, m.owner_id, m.first_response_at, m.first_response_by, m.escalated_at, m.escalation_category, m.sentiment_label, m.sla_due_at, m.closed_at',
+);
+const DUE_METRICS = sql.raw(`('due', 'met')`);
+
+/** Every key's count over [from, to): the cases received, their first responses, deadlines, posts and next responses. */
+export async function rollupPeriod(db: Executor, from: Date, to: Date): Promise<RollupKey[]> {
+  const s = rollupSpans(from, to);
+  const binned = sql`${binsIn('d', s.days)} or ${binsIn('h', s.hours)}`;
+  const edge = (col: string) => inSpans(sql.ref(col), s.rows);
+  const edges =
+    s.rows.length === 0
+      ? sql``
+      : sql`
+        union all
+        select k.metric, k.dim, k.bucket, 1 from mentions m cross join lateral stats_mention_keys(${MENTION_ARGS}) k
+         where ${edge('m.posted_at')} and k.metric not in ${DUE_METRICS} and k.metric <> 'quarter'
+        union all
+        select k.metric, k.dim, k.bucket, 1 from mentions m cross join lateral stats_mention_keys(${MENTION_ARGS}) k
+         where ${edge('m.sla_due_at')} and k.metric in ${DUE_METRICS}
+        union all
+        select 'posts', '', 0, 1 from posts p where p.direction = 'inbound' and ${edge('p.posted_at')}
+        union all
+        select k.metric, k.dim, k.bucket, 1 from case_responses c
+         cross join lateral stats_response_keys(c.kind, c.waiting_since, c.due_at, c.responded_at) k
+         where c.kind = 'next' and ${edge('c.responded_at')}`;
+  const r = await sql<RollupKey>`
+    select metric, dim, bucket, sum(n)::float8 as n from (
+      select metric, dim, bucket, n from stats_rollup where metric <> 'quarter' and (${binned})
+      union all
+      select metric, dim, bucket, n from stats_rollup_delta where metric <> 'quarter' and (${binned})
+      ${edges}
+    ) x
+    group by 1, 2, 3
+    having sum(n) <> 0`.execute(db);
+  return r.rows.map((x) => ({ metric: x.metric, dim: x.dim, bucket: num(x.bucket), n: num(x.n) }));
+}
+
+/** The three busiest hours of the day in `timeZone` by cases received in [from, to), from 15-minute bins. */
+export async function busiestHoursFromRollup(db: Executor, from: Date, to: Date, timeZone: string): Promise<Array<{ hour: number; count: number }>> {
+  const s = quarterSpans(from, to);
+  const edges =
+    s.rows.length === 0
+      ? sql``
+      : sql`union all
+            select date_bin('15 minutes', posted_at, timestamptz '2000-01-01 00:00:00+00'), 1 from mentions where ${inSpans(sql.ref('posted_at'), s.rows)}`;
+  const r = await sql<{ hour: number; n: number }>`
+    select extract(hour from bin at time zone ${timeZone})::int as hour, sum(n)::float8 as n from (
+      select bin, n from stats_rollup where metric = 'quarter' and ${binsIn('q', s.quarters)}
+      union all
+      select bin, n from stats_rollup_delta where metric = 'quarter' and ${binsIn('q', s.quarters)}
+      ${edges}
+    ) x
+    group by 1
+    having sum(n) > 0
+    order by 2 desc, 1
+    limit 3`.execute(db);
+  return r.rows.map((x) => ({ hour: num(x.hour), count: num(x.n) }));
+}
+
+/**
+ * Folds the pending deltas into the rollup in one statement: the deltas it deletes are the ones it
+ * adds (another compaction running at once skips rows this one deleted, and waits on the keys it
+ * upserts, taken in key order), then drops the keys whose count fell to zero. Returns how many
+ * delta rows it folded.
+ */
+export async function compactStatsRollup(db: Executor): Promise<number> {
+  const r = await sql<{ moved: number }>`
+    with moved as (delete from stats_rollup_delta returning level, bin, metric, dim, bucket, n),
+    folded as (
+      insert into stats_rollup as r (level, bin, metric, dim, bucket, n)
+      select level, bin, metric, dim, bucket, sum(n) from moved group by 1, 2, 3, 4, 5 order by 1, 2, 3, 4, 5
+      on conflict (level, bin, metric, dim, bucket) do update set n = r.n + excluded.n
+      returning 1)
+    select (select count(*) from moved)::int as moved, (select count(*) from folded)::int as keys`.execute(db);
+  await sql`delete from stats_rollup where n = 0`.execute(db);
+  return num(r.rows[0]?.moved);
+}
