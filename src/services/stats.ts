@@ -11,7 +11,7 @@ import { num, numOrNull, type PeriodFigures, type ResponderFigures, type StatsQu
  * One person's reads the rows of the cases they own (db/stats.ts, db/case-stats.ts): exact.
  */
 export async function computeStats(db: Executor, q: StatsQuery): Promise<StatsReport> {
-  return q.userId === undefined ? teamStats(db, q) : personStats(db, q);
+  return q.userId === undefined ? teamStats(db, q) : computeStatsFromRows(db, q);
 }
 
 async function teamStats(db: Executor, q: StatsQuery): Promise<StatsReport> {
@@ -102,8 +102,11 @@ function sortResponders(people: ResponderFigures[]): ResponderFigures[] {
   return people.sort((a, b) => b.replied - a.replied || b.claimed - a.claimed || b.due - a.due || a.userId.localeCompare(b.userId));
 }
 
-/** One person's report, over the rows of the cases they own (exact percentiles). */
-async function personStats(db: Executor, q: StatsQuery): Promise<StatsReport> {
+/**
+ * The report over the rows (of the cases `q.userId` owns, or of all): exact percentiles. What a
+ * person's report is; for the team, the exact figure the rollups are checked against.
+ */
+export async function computeStatsFromRows(db: Executor, q: StatsQuery): Promise<StatsReport> {
   const [{ counts, curPct, prevPct, breakdown, repliers, due }, openNow, conversation] = await Promise.all([
     statsRows(db, q),
     openNowFigures(db, q.now, q.userId),
