@@ -115,3 +115,15 @@ export async function compactStatsRollup(db: Executor): Promise<number> {
   await sql`delete from stats_rollup where n = 0`.execute(db);
   return num(r.rows[0]?.moved);
 }
+
+/** How many rows a period's read touches: rollup and delta rows, and the cases at its edges (for the bench). */
+export async function rollupRowsRead(db: Executor, from: Date, to: Date): Promise<{ rollup: number; delta: number; edge_cases: number }> {
+  const s = rollupSpans(from, to);
+  const binned = sql`${binsIn('d', s.days)} or ${binsIn('h', s.hours)}`;
+  const r = await sql<{ rollup: number; delta: number; edge_cases: number }>`
+    select (select count(*) from stats_rollup where metric <> 'quarter' and (${binned}))::int as rollup,
+           (select count(*) from stats_rollup_delta where metric <> 'quarter' and (${binned}))::int as delta,
+           (select count(*) from mentions where ${inSpans(sql.ref('posted_at'), s.rows)} or ${inSpans(sql.ref('sla_due_at'), s.rows)})::int as edge_cases`.execute(db);
+  const row = r.rows[0];
+  return { rollup: num(row?.rollup), delta: num(row?.delta), edge_cases: num(row?.edge_cases) };
+}
