@@ -138,6 +138,7 @@ export async function seedStats(db: Db, opts: SeedStatsOptions = {}): Promise<Se
   await compactStatsRollup(db);
   await sql`vacuum analyze mentions`.execute(db);
   await sql`vacuum analyze stats_rollup`.execute(db);
+  await sql`vacuum analyze stats_rollup_delta`.execute(db);
   await db
     .insertInto('app_state')
     .values({ key, value: JSON.stringify({ ...params, now: now.toISOString() }) })

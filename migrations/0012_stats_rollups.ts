@@ -62,6 +62,9 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`create index stats_rollup_zero_idx on stats_rollup (level) where n = 0`.execute(db);
   await rollupColumns(db.schema.createTable('stats_rollup_delta')).execute();
   await sql`create index stats_rollup_delta_bin_idx on stats_rollup_delta (level, bin)`.execute(db);
+  // Every compaction deletes the whole table: vacuum it soon after, so readers do not wade through
+  // dead rows (bitmap scans of the index do not skip them).
+  await sql`alter table stats_rollup_delta set (autovacuum_vacuum_threshold = 1000, autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_insert_threshold = 1000, autovacuum_vacuum_insert_scale_factor = 0)`.execute(db);
 
   await sql`
     create function stats_bucket(seconds float8) returns integer language sql immutable parallel safe as $$

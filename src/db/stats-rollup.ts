@@ -2,6 +2,7 @@ import { sql, type RawBuilder } from 'kysely';
 import { num } from '../domain/stats.js';
 import { quarterSpans, rollupSpans, type Span } from '../domain/stats-rollup.js';
 import type { Executor } from './database.js';
+import { reportQuery } from './stats.js';
 
 /**
  * The team's /social-stats figures from the rollups of migrations/0012_stats_rollups.ts: keys
@@ -20,7 +21,19 @@ export interface RollupKey {
   dim: string;
   bucket: number;
   n: number;
+  /** For a histogram bucket: the values in the buckets below it, and in the whole histogram (metric, dim). */
+  before?: number;
+  total?: number;
 }
+
+/** The histograms among the metrics, and the percentiles read from them. */
+const HISTOGRAMS = sql.raw(`('frt', 'frt_by', 'next_wait')`);
+const PERCENTILES = [0.5, 0.9];
+
+/** The rank (0-based) `p` of the way through a histogram lies in this bucket (floor or ceiling of p(N−1)). */
+const holdsRank = (p: number) =>
+  sql`(before <= floor(${sql.lit(p)} * (total - 1)) and floor(${sql.lit(p)} * (total - 1)) < before + n)
+      or (before <= ceil(${sql.lit(p)} * (total - 1)) and ceil(${sql.lit(p)} * (total - 1)) < before + n)`;
 
 const NONE = sql`false`;
 
@@ -63,16 +76,40 @@ export async function rollupPeriod(db: Executor, from: Date, to: Date): Promise<
         select k.metric, k.dim, k.bucket, 1 from case_responses c
          cross join lateral stats_response_keys(c.kind, c.waiting_since, c.due_at, c.responded_at) k
          where c.kind = 'next' and ${edge('c.responded_at')}`;
-  const r = await sql<RollupKey>`
-    select metric, dim, bucket, sum(n)::float8 as n from (
-      select metric, dim, bucket, n from stats_rollup where metric <> 'quarter' and (${binned})
-      union all
-      select metric, dim, bucket, n from stats_rollup_delta where metric <> 'quarter' and (${binned})
-      ${edges}
-    ) x
-    group by 1, 2, 3
-    having sum(n) <> 0`.execute(db);
-  return r.rows.map((x) => ({ metric: x.metric, dim: x.dim, bucket: num(x.bucket), n: num(x.n) }));
+  // Counts come back per key; of each histogram only the buckets holding the ranks of its median
+  // and p90 (with the counts below them), so a few dozen rows leave the database.
+  const r = await reportQuery(
+    db,
+    sql<RollupKey>`
+    with g as (
+      select metric, dim, bucket, sum(n) as n from (
+        select metric, dim, bucket, n from stats_rollup where metric <> 'quarter' and (${binned})
+        union all
+        select metric, dim, bucket, n from stats_rollup_delta where metric <> 'quarter' and (${binned})
+        ${edges}
+      ) x
+      group by 1, 2, 3
+      having sum(n) <> 0),
+    h as (
+      select metric, dim, bucket, n,
+             sum(n) over (partition by metric, dim order by bucket) - n as before,
+             sum(n) over (partition by metric, dim) as total
+        from g where metric in ${HISTOGRAMS})
+    select metric, dim, bucket, n::float8 as n, null::float8 as before, null::float8 as total from g where metric not in ${HISTOGRAMS}
+    union all
+    select metric, dim, bucket, n::float8, before::float8, total::float8 from h
+     where ${sql.join(
+       PERCENTILES.map((p) => holdsRank(p)),
+       sql` or `,
+     )}`,
+  );
+  return r.map((x) => ({
+    metric: x.metric,
+    dim: x.dim,
+    bucket: num(x.bucket),
+    n: num(x.n),
+    ...(x.total === null || x.total === undefined ? {} : { before: num(x.before), total: num(x.total) }),
+  }));
 }
 
 /** The three busiest hours of the day in `timeZone` by cases received in [from, to), from 15-minute bins. */
@@ -83,7 +120,9 @@ export async function busiestHoursFromRollup(db: Executor, from: Date, to: Date,
       ? sql``
       : sql`union all
             select date_bin('15 minutes', posted_at, timestamptz '2000-01-01 00:00:00+00'), 1 from mentions where ${inSpans(sql.ref('posted_at'), s.rows)}`;
-  const r = await sql<{ hour: number; n: number }>`
+  const r = await reportQuery(
+    db,
+    sql<{ hour: number; n: number }>`
     select extract(hour from bin at time zone ${timeZone})::int as hour, sum(n)::float8 as n from (
       select bin, n from stats_rollup where metric = 'quarter' and ${binsIn('q', s.quarters)}
       union all
@@ -93,8 +132,9 @@ export async function busiestHoursFromRollup(db: Executor, from: Date, to: Date,
     group by 1
     having sum(n) > 0
     order by 2 desc, 1
-    limit 3`.execute(db);
-  return r.rows.map((x) => ({ hour: num(x.hour), count: num(x.n) }));
+    limit 3`,
+  );
+  return r.map((x) => ({ hour: num(x.hour), count: num(x.n) }));
 }
 
 /**

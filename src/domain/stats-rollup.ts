@@ -99,32 +99,58 @@ export function histogramCount(h: Histogram): number {
   return n;
 }
 
-/**
- * percentile_cont of the values a histogram counts, p in [0, 1]: the values at ranks ⌊p(N−1)⌋
- * and ⌈p(N−1)⌉, interpolated. A value is taken to be where its rank puts it inside its bucket:
- * the j-th of c values in [lo, hi) at lo + j/c × (hi − lo), so a bucket holding one value reads as
- * its lower edge, and every estimate lies in the bucket of the exact value (off by less than one
- * bucket width). Values in the open last bucket read as its lower edge. Null when empty.
- */
-export function histogramPercentile(h: Histogram, p: number): number | null {
-  const total = histogramCount(h);
-  if (total <= 0) return null;
-  const buckets = [...h.entries()].filter(([, c]) => c > 0).sort((x, y) => x[0] - y[0]);
+/** The 0-based ranks percentile_cont interpolates between for p over `total` values, and the fraction between them. */
+export function percentileRanks(total: number, p: number): { lower: number; upper: number; frac: number } {
   const rank = p * (total - 1);
   const lower = Math.floor(rank);
-  const upper = Math.ceil(rank);
-  const valueAt = (k: number): number => {
-    let seen = 0;
-    for (const [bucket, c] of buckets) {
-      if (k < seen + c) {
-        const { lo, hi } = bucketBounds(bucket);
-        return hi === Infinity ? lo : lo + ((k - seen) / c) * (hi - lo);
-      }
-      seen += c;
-    }
-    return bucketBounds(buckets.at(-1)![0]).lo;
+  return { lower, upper: Math.ceil(rank), frac: rank - lower };
+}
+
+/**
+ * Where the j-th (0-based) of the `count` values in a bucket is taken to be: at lo + j/count ×
+ * (hi − lo), so a bucket holding one value reads as its lower edge. The open last bucket reads as
+ * its lower edge.
+ */
+export function valueInBucket(bucket: number, count: number, j: number): number {
+  const { lo, hi } = bucketBounds(bucket);
+  return hi === Infinity ? lo : lo + (j / count) * (hi - lo);
+}
+
+/** A bucket of a histogram, with how many values lie in the buckets below it. */
+export interface CumulativeBucket {
+  bucket: number;
+  n: number;
+  before: number;
+}
+
+/**
+ * percentile_cont (p in [0, 1]) from the buckets that hold its two ranks (the others may be left
+ * out), `total` values in all; null when empty. Each estimate lies in the bucket of the exact value.
+ */
+export function percentileFromBuckets(buckets: CumulativeBucket[], total: number, p: number): number | null {
+  if (total <= 0) return null;
+  const { lower, upper, frac } = percentileRanks(total, p);
+  const at = (k: number): number | null => {
+    const b = buckets.find((x) => x.before <= k && k < x.before + x.n);
+    return b ? valueInBucket(b.bucket, b.n, k - b.before) : null;
   };
-  const v0 = valueAt(lower);
-  if (upper === lower) return v0;
-  return v0 + (rank - lower) * (valueAt(upper) - v0);
+  const v0 = at(lower);
+  const v1 = at(upper);
+  if (v0 === null || v1 === null) return null;
+  return upper === lower ? v0 : v0 + frac * (v1 - v0);
+}
+
+/**
+ * percentile_cont of the values a histogram counts, p in [0, 1]: the values at ranks ⌊p(N−1)⌋
+ * and ⌈p(N−1)⌉ (valueInBucket), interpolated; off by less than one bucket width. Null when empty.
+ */
+export function histogramPercentile(h: Histogram, p: number): number | null {
+  const sorted = [...h.entries()].filter(([, c]) => c > 0).sort((x, y) => x[0] - y[0]);
+  let before = 0;
+  const buckets = sorted.map(([bucket, n]) => {
+    const b = { bucket, n, before };
+    before += n;
+    return b;
+  });
+  return percentileFromBuckets(buckets, before, p);
 }

@@ -2,7 +2,7 @@ import { conversationRows, nextOverdueCount } from '../db/case-stats.js';
 import { openNowFigures, statsRows, type PeriodCountName } from '../db/stats.js';
 import { busiestHoursFromRollup, rollupPeriod, type RollupKey } from '../db/stats-rollup.js';
 import type { Executor } from '../db/database.js';
-import { addToHistogram, histogramCount, histogramPercentile, type Histogram } from '../domain/stats-rollup.js';
+import { percentileFromBuckets, type CumulativeBucket } from '../domain/stats-rollup.js';
 import { num, numOrNull, type PeriodFigures, type ResponderFigures, type StatsQuery, type StatsReport } from '../domain/stats.js';
 
 /**
@@ -32,22 +32,16 @@ async function teamStats(db: Executor, q: StatsQuery): Promise<StatsReport> {
     }
     return f;
   };
-  const byReplier = new Map<string, Histogram>();
   for (const k of cur) {
     if (k.dim === '') continue;
     if (k.metric === 'claimed') person(k.dim).claimed = k.n;
     else if (k.metric === 'due') person(k.dim).due = k.n;
     else if (k.metric === 'met') person(k.dim).dueMet = k.n;
-    else if (k.metric === 'frt_by') {
-      let h = byReplier.get(k.dim);
-      if (!h) byReplier.set(k.dim, (h = new Map()));
-      addToHistogram(h, k.bucket, k.n);
-    }
   }
-  for (const [who, h] of byReplier) {
+  for (const [who, h] of histograms(cur, 'frt_by')) {
     const f = person(who);
-    f.replied = histogramCount(h);
-    f.medianFirstResponseSec = histogramPercentile(h, 0.5);
+    f.replied = h.total;
+    f.medianFirstResponseSec = percentileFromBuckets(h.buckets, h.total, 0.5);
   }
   for (const f of people.values()) f.withinTarget = f.due > 0 ? f.dueMet / f.due : null;
   const sorted = sortResponders([...people.values()]);
@@ -63,17 +57,24 @@ async function teamStats(db: Executor, q: StatsQuery): Promise<StatsReport> {
   };
 }
 
+/** The buckets of one histogram metric read (those holding its percentiles' ranks), by dim. */
+function histograms(keys: RollupKey[], metric: string): Map<string, { total: number; buckets: CumulativeBucket[] }> {
+  const out = new Map<string, { total: number; buckets: CumulativeBucket[] }>();
+  for (const k of keys) {
+    if (k.metric !== metric || k.total === undefined) continue;
+    let h = out.get(k.dim);
+    if (!h) out.set(k.dim, (h = { total: k.total, buckets: [] }));
+    h.buckets.push({ bucket: k.bucket, n: k.n, before: k.before ?? 0 });
+  }
+  return out;
+}
+
 /** One period's team figures from its keys (dim '' is the team's total). */
 function rollupFigures(keys: RollupKey[]): PeriodFigures {
   const count = new Map<string, number>();
-  const frt: Histogram = new Map();
-  const nextWait: Histogram = new Map();
-  for (const k of keys) {
-    if (k.dim !== '') continue;
-    if (k.metric === 'frt') addToHistogram(frt, k.bucket, k.n);
-    else if (k.metric === 'next_wait') addToHistogram(nextWait, k.bucket, k.n);
-    else count.set(k.metric, (count.get(k.metric) ?? 0) + k.n);
-  }
+  for (const k of keys) if (k.dim === '' && k.total === undefined) count.set(k.metric, (count.get(k.metric) ?? 0) + k.n);
+  const frt = histograms(keys, 'frt').get('') ?? { total: 0, buckets: [] };
+  const nextWait = histograms(keys, 'next_wait').get('') ?? { total: 0, buckets: [] };
   const n = (metric: string) => count.get(metric) ?? 0;
   const due = n('due');
   const next = n('next');
@@ -83,13 +84,13 @@ function rollupFigures(keys: RollupKey[]): PeriodFigures {
     answered: n('answered'),
     open: n('open'),
     closedNoReply: n('closed_no_reply'),
-    medianFirstResponseSec: histogramPercentile(frt, 0.5),
-    p90FirstResponseSec: histogramPercentile(frt, 0.9),
+    medianFirstResponseSec: percentileFromBuckets(frt.buckets, frt.total, 0.5),
+    p90FirstResponseSec: percentileFromBuckets(frt.buckets, frt.total, 0.9),
     due,
     dueMet: n('met'),
     withinTarget: due > 0 ? n('met') / due : null,
     nextResponses: next,
-    medianNextResponseSec: histogramPercentile(nextWait, 0.5),
+    medianNextResponseSec: percentileFromBuckets(nextWait.buckets, nextWait.total, 0.5),
     nextMet: n('next_met'),
     nextWithinTarget: next > 0 ? n('next_met') / next : null,
     escalated: n('escalated'),
