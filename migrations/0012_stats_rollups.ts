@@ -6,8 +6,8 @@ import { sql, type Kysely } from 'kysely';
 // `mentions`, `posts` and `case_responses`, so no write path can forget them.
 //
 // A case (or post, or response) contributes +1 to a few keys (metric, dim, bucket) at a time `at`
-// (stats_mention_keys, stats_post_keys, stats_response_keys); each key is counted in hour and day
-// bins (level 'h', 'd') of that time, in UTC; the metric 'quarter' (cases by the quarter hour, for
+// (stats_mention_keys, stats_post_keys, stats_response_keys); each key is counted in hour, day and
+// week bins (level 'h', 'd', 'w': 7 days from 2000-01-01) of that time, in UTC; the metric 'quarter' (cases by the quarter hour, for
 // the busiest hours of the day in any time zone) only in 15-minute bins (level 'q').
 // - dim: the owner (claimed, due, met) or the first replier (frt_by); '' for the team's total;
 // - bucket: for the time histograms (frt, frt_by, next_wait) the response time's bucket
@@ -19,7 +19,7 @@ import { sql, type Kysely } from 'kysely';
 // stats_rollup (one statement: delete … returning, group by, insert … on conflict do update).
 // Readers sum both. TRUNCATE of a table removes its metrics.
 
-const LEVELS = `(values ('h', interval '1 hour'), ('d', interval '1 day'), ('q', interval '15 minutes')) as v(level, width)`;
+const LEVELS = `(values ('h', interval '1 hour'), ('d', interval '1 day'), ('w', interval '7 days'), ('q', interval '15 minutes')) as v(level, width)`;
 const ORIGIN = `timestamptz '2000-01-01 00:00:00+00'`;
 
 /** Insert into `target` the signed contributions of `source` rows (a select of sign + key columns). */
@@ -55,9 +55,9 @@ export async function up(db: Kysely<any>): Promise<void> {
       .addColumn('dim', 'text', (c) => c.notNull())
       .addColumn('bucket', 'integer', (c) => c.notNull())
       .addColumn('n', 'bigint', (c) => c.notNull());
-  await rollupColumns(db.schema.createTable('stats_rollup'))
-    .addPrimaryKeyConstraint('stats_rollup_pkey', ['level', 'bin', 'metric', 'dim', 'bucket'])
-    .execute();
+  await rollupColumns(db.schema.createTable('stats_rollup')).execute();
+  // The count rides in the key's index: a period's bins are read by index-only range scans.
+  await sql`alter table stats_rollup add constraint stats_rollup_pkey primary key (level, bin, metric, dim, bucket) include (n)`.execute(db);
   // Keys whose count fell to zero, deleted after each compaction.
   await sql`create index stats_rollup_zero_idx on stats_rollup (level) where n = 0`.execute(db);
   await rollupColumns(db.schema.createTable('stats_rollup_delta')).execute();

@@ -11,12 +11,14 @@ export interface Span {
 }
 
 /**
- * A period as the rollups read it: whole UTC days in the interior, whole hours for the partial
- * days at both ends, and the rows themselves for the partial hours at both ends (less than two
- * hours of rows, whatever the period). Every part is a list of disjoint spans; together they
- * tile [from, to) exactly.
+ * A period as the rollups read it: whole weeks (7-day bins from 2000-01-01, a Saturday, UTC) in
+ * the interior, whole UTC days for the partial weeks, whole hours for the partial days at both
+ * ends, and the rows themselves for the partial hours at both ends (less than two hours of rows,
+ * whatever the period). Every part is a list of disjoint spans; together they tile [from, to)
+ * exactly.
  */
 export interface RollupSpans {
+  weeks: Span[];
   days: Span[];
   hours: Span[];
   rows: Span[];
@@ -25,22 +27,30 @@ export interface RollupSpans {
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 24 * HOUR_MS;
 export const QUARTER_MS = 15 * 60_000;
+export const WEEK_MS = 7 * DAY_MS;
+/** The origin of every bin (date_bin's in SQL). */
+const ORIGIN = Date.UTC(2000, 0, 1);
 
-const floorTo = (t: number, unit: number) => Math.floor(t / unit) * unit;
-const ceilTo = (t: number, unit: number) => Math.ceil(t / unit) * unit;
+const floorTo = (t: number, unit: number) => ORIGIN + Math.floor((t - ORIGIN) / unit) * unit;
+const ceilTo = (t: number, unit: number) => ORIGIN + Math.ceil((t - ORIGIN) / unit) * unit;
 const span = (a: number, b: number): Span[] => (a < b ? [{ from: new Date(a), to: new Date(b) }] : []);
 
 export function rollupSpans(from: Date, to: Date): RollupSpans {
   const a = from.getTime();
   const b = to.getTime();
-  if (!(a < b)) return { days: [], hours: [], rows: [] };
+  if (!(a < b)) return { weeks: [], days: [], hours: [], rows: [] };
   const ha = ceilTo(a, HOUR_MS);
   const hb = floorTo(b, HOUR_MS);
-  if (ha >= hb) return { days: [], hours: [], rows: span(a, b) };
+  if (ha >= hb) return { weeks: [], days: [], hours: [], rows: span(a, b) };
+  const rows = [...span(a, ha), ...span(hb, b)];
   const da = ceilTo(ha, DAY_MS);
   const db = floorTo(hb, DAY_MS);
-  if (da >= db) return { days: [], hours: span(ha, hb), rows: [...span(a, ha), ...span(hb, b)] };
-  return { days: span(da, db), hours: [...span(ha, da), ...span(db, hb)], rows: [...span(a, ha), ...span(hb, b)] };
+  if (da >= db) return { weeks: [], days: [], hours: span(ha, hb), rows };
+  const hours = [...span(ha, da), ...span(db, hb)];
+  const wa = ceilTo(da, WEEK_MS);
+  const wb = floorTo(db, WEEK_MS);
+  if (wa >= wb) return { weeks: [], days: span(da, db), hours, rows };
+  return { weeks: span(wa, wb), days: [...span(da, wa), ...span(wb, db)], hours, rows };
 }
 
 /** A period in 15-minute bins (the busiest hours) and the rows of the partial quarters at both ends. */

@@ -6,9 +6,14 @@ const iso = (spans: Span[]) => spans.map((s) => [s.from.toISOString(), s.to.toIS
 const length = (spans: Span[]) => spans.reduce((n, s) => n + (s.to.getTime() - s.from.getTime()), 0);
 
 describe('rollupSpans', () => {
-  it('splits a rolling period into whole days, the hours of the partial days and the rows of the partial hours', () => {
+  it('splits a rolling period into whole weeks, the days of the partial weeks, the hours of the partial days and the rows of the partial hours', () => {
     const s = rollupSpans(t('2026-04-01T10:20:30Z'), t('2026-05-01T10:20:30Z'));
-    expect(iso(s.days)).toEqual([['2026-04-02T00:00:00.000Z', '2026-05-01T00:00:00.000Z']]);
+    // Weeks run Saturday to Saturday (from 2000-01-01, a Saturday).
+    expect(iso(s.weeks)).toEqual([['2026-04-04T00:00:00.000Z', '2026-04-25T00:00:00.000Z']]);
+    expect(iso(s.days)).toEqual([
+      ['2026-04-02T00:00:00.000Z', '2026-04-04T00:00:00.000Z'],
+      ['2026-04-25T00:00:00.000Z', '2026-05-01T00:00:00.000Z'],
+    ]);
     expect(iso(s.hours)).toEqual([
       ['2026-04-01T11:00:00.000Z', '2026-04-02T00:00:00.000Z'],
       ['2026-05-01T00:00:00.000Z', '2026-05-01T10:00:00.000Z'],
@@ -26,16 +31,18 @@ describe('rollupSpans', () => {
       ['2026-04-01T10:05:00Z', '2026-04-01T10:55:00Z'],
       ['2026-04-01T10:05:00Z', '2026-04-01T11:55:00Z'],
       ['2026-04-01T23:30:00Z', '2026-04-02T00:30:00Z'],
+      ['2026-02-01T07:00:00Z', '2026-05-02T07:00:00Z'], // 90 days
     ];
     for (const [a, b] of cases) {
       const s = rollupSpans(t(a), t(b));
-      expect(length([...s.days, ...s.hours, ...s.rows])).toBe(t(b).getTime() - t(a).getTime());
+      expect(length([...s.weeks, ...s.days, ...s.hours, ...s.rows])).toBe(t(b).getTime() - t(a).getTime());
+      for (const w of s.weeks) expect((w.from.getTime() - Date.UTC(2000, 0, 1)) % (7 * 86_400_000)).toBe(0);
       expect(length(s.rows)).toBeLessThan(2 * 3_600_000);
       for (const d of s.days) expect(d.from.getTime() % 86_400_000).toBe(0);
       for (const h of s.hours) expect(h.from.getTime() % 3_600_000).toBe(0);
     }
-    expect(rollupSpans(t('2026-04-01T10:05:00Z'), t('2026-04-01T10:55:00Z'))).toMatchObject({ days: [], hours: [] });
-    expect(rollupSpans(t('2026-04-01T10:05:00Z'), t('2026-04-01T10:05:00Z'))).toEqual({ days: [], hours: [], rows: [] });
+    expect(rollupSpans(t('2026-04-01T10:05:00Z'), t('2026-04-01T10:55:00Z'))).toMatchObject({ weeks: [], days: [], hours: [] });
+    expect(rollupSpans(t('2026-04-01T10:05:00Z'), t('2026-04-01T10:05:00Z'))).toEqual({ weeks: [], days: [], hours: [], rows: [] });
   });
 
   it('quarter hours for the busiest hours, rows for the partial quarters', () => {
