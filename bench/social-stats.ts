@@ -3,7 +3,8 @@ import pg from 'pg';
 import type { Database } from '../src/db/database.js';
 import type { DB } from '../src/db/schema.js';
 import { statsWindow } from '../src/domain/stats-window.js';
-import { computeStats } from '../src/services/stats.js';
+import { rollupRowsRead } from '../src/db/stats-rollup.js';
+import { computeStats, computeStatsFromRows } from '../src/services/stats.js';
 import { startFakeSlack, type RecordedCall } from '../test/fakes/slack-server.js';
 import { startTestApp } from '../test/support/app.js';
 import { commandBody, slackHeaders } from '../test/support/slack-requests.js';
@@ -15,7 +16,8 @@ import { percentile } from './stats.js';
  * - `end_to_end_*`: a signed slash command over HTTP into the real app until its answer reaches
  *   the fake Slack's response URL (what the person waits for);
  * - `queries_*`: `computeStats` alone (the database work).
- * Both for the whole team and for one person (`30d me`), after two warm-up runs each.
+ * Both for the whole team and for one person (`30d me`), after two warm-up runs each; then the
+ * team report from the rollups against the exact one over the rows, and the rows it reads.
  */
 export interface SocialStatsFigures {
   mentions: number;
@@ -28,6 +30,51 @@ export interface SocialStatsFigures {
   queries_team: { p50_ms: number; p95_ms: number };
   queries_person: { p50_ms: number; p95_ms: number };
   target_p95_ms: number;
+  /** The team report from the rollups against the exact one over the rows (computeStatsFromRows). */
+  histogram: HistogramCheck;
+  /** Rows the team report's current period reads from the rollups, the pending deltas and the edge cases. */
+  rows_read: { rollup: number; delta: number; edge_cases: number };
+}
+
+export interface HistogramCheck {
+  /** Largest |rollup − exact| of the team median and p90 (both periods) and the per-person medians, seconds. */
+  max_difference_s: number;
+  target_max_s: number;
+  counts_equal: boolean;
+  exact_ms: number;
+  differences_s: Record<string, number>;
+}
+
+/** Compares the team report from the rollups with the exact computation over the rows, for one window. */
+export async function histogramCheck(db: Database['db'], now: Date): Promise<HistogramCheck> {
+  const q = { window: statsWindow('30d', now, 'UTC'), now, maxResponders: 1000 };
+  const rollup = await computeStats(db, q);
+  const t0 = performance.now();
+  const exact = await computeStatsFromRows(db, q);
+  const exactMs = performance.now() - t0;
+  const diffs: Record<string, number> = {};
+  const diff = (name: string, a: number | null, b: number | null) => {
+    diffs[name] = a === null || b === null ? (a === b ? 0 : Infinity) : Math.round(Math.abs(a - b) * 1000) / 1000;
+  };
+  for (const p of ['current', 'previous'] as const) {
+    diff(`${p}.median`, rollup[p].medianFirstResponseSec, exact[p].medianFirstResponseSec);
+    diff(`${p}.p90`, rollup[p].p90FirstResponseSec, exact[p].p90FirstResponseSec);
+    diff(`${p}.next_median`, rollup[p].medianNextResponseSec, exact[p].medianNextResponseSec);
+  }
+  for (const f of exact.responders) diff(`median.${f.userId}`, rollup.responders.find((x) => x.userId === f.userId)?.medianFirstResponseSec ?? null, f.medianFirstResponseSec);
+  const strip = (r: typeof exact) => ({
+    ...r,
+    current: { ...r.current, medianFirstResponseSec: 0, p90FirstResponseSec: 0, medianNextResponseSec: 0 },
+    previous: { ...r.previous, medianFirstResponseSec: 0, p90FirstResponseSec: 0, medianNextResponseSec: 0 },
+    responders: r.responders.map((x) => ({ ...x, medianFirstResponseSec: 0 })),
+  });
+  return {
+    max_difference_s: Math.max(...Object.values(diffs)),
+    target_max_s: 30,
+    counts_equal: JSON.stringify(strip(rollup)) === JSON.stringify(strip(exact)),
+    exact_ms: Math.round(exactMs),
+    differences_s: diffs,
+  };
 }
 
 /** `alongside` runs after each timed team report (a reference timed in step with it, bench/reference-stats.ts). */
@@ -84,6 +131,8 @@ export async function measureSocialStats(database: Database, opts: { runs?: numb
       .where('posted_at', '>=', window.from)
       .where('posted_at', '<', window.to)
       .executeTakeFirstOrThrow();
+    const histogram = await histogramCheck(database.db, new Date());
+    const rowsRead = await rollupRowsRead(database.db, window.from, window.to);
     const fig = (ms: number[]) => ({ p50_ms: percentile(ms, 50), p95_ms: percentile(ms, 95), max_ms: Math.round(Math.max(...ms) * 10) / 10 });
     return {
       mentions: seeded.total,
@@ -96,6 +145,8 @@ export async function measureSocialStats(database: Database, opts: { runs?: numb
       queries_team: { p50_ms: percentile(queriesTeam, 50), p95_ms: percentile(queriesTeam, 95) },
       queries_person: { p50_ms: percentile(queriesPerson, 50), p95_ms: percentile(queriesPerson, 95) },
       target_p95_ms: 200,
+      histogram,
+      rows_read: rowsRead,
     };
   } finally {
     await app.stop();

@@ -9,6 +9,7 @@ import * as m0008 from './0008_cases.js';
 import * as m0009 from './0009_cases_more.js';
 import * as m0010 from './0010_case_stats.js';
 import * as m0011 from './0011_reply_idempotency.js';
+import * as m0012 from './0012_stats_rollups.js';
 
 /**
  * Every migration, imported statically so the same list works under tsx, vitest and the compiled
@@ -30,6 +31,7 @@ export const migrations: Record<string, Migration> = {
   '0009_cases_more': m0009,
   '0010_case_stats': m0010,
   '0011_reply_idempotency': m0011,
+  '0012_stats_rollups': m0012,
 };
 
 export const migrationProvider: MigrationProvider = {

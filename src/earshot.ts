@@ -13,6 +13,7 @@ import { createHttpServer, listen, type ReadinessCheck } from './http/server.js'
 import { closeHttpServer } from './http/shutdown.js';
 import { Outbox } from './jobs/outbox/worker.js';
 import { startJobs, type Jobs } from './jobs/index.js';
+import { compactStatsAsLeader } from './jobs/stats-compact.js';
 import { SlaSweep, type SweepResult } from './jobs/sla-sweep.js';
 import type { Logger } from './logger.js';
 import { countIngest, createMetrics, type Metrics } from './metrics.js';
@@ -252,7 +253,7 @@ export async function startEarshot(opts: StartOptions): Promise<Earshot> {
   x.start({ database, ingest });
   bluesky.start({ database, ingest });
   mastodon.start({ database, ingest });
-  const jobs = opts.runJobs === false ? undefined : startJobs({ config, logger, slaSweep, pruneSentJobs: () => pruneSentJobs(db, { now: clock.now() }) });
+  const jobs = opts.runJobs === false ? undefined : startJobs({ config, logger, slaSweep, pruneSentJobs: () => pruneSentJobs(db, { now: clock.now() }), compactStats: () => compactStatsAsLeader(database) });
   permissions.warm();
   logger.info({ port, mode: config.slack.mode, channel: config.slack.triageChannel }, 'earshot is listening');
 

@@ -34,8 +34,6 @@ function ownedCase(column: string, userId: string | undefined) {
 
 export async function conversationRows(db: Executor, q: StatsQuery): Promise<{ periods: ConversationRow[]; nextOverdue: number }> {
   const w = q.window;
-  const open = sql.join(OPEN_STATUSES.map((s) => sql.lit(s)));
-  const owner = q.userId === undefined ? sql`` : sql`and owner_id = ${q.userId}`;
   const [posts, next, overdue] = await Promise.all([
     sql<{ cur: boolean; n: number }>`
       select posted_at >= ${w.from} as cur, count(*)::int as n
@@ -49,16 +47,24 @@ export async function conversationRows(db: Executor, q: StatsQuery): Promise<{ p
         from case_responses
        where kind = 'next' and ${inEitherPeriod('responded_at', w)} ${ownedCase('case_id', q.userId)}
        group by 1`.execute(db),
-    sql<{ n: number }>`
-      select count(*)::int as n
-        from mentions
-       where waiting_since is not null and first_response_at is not null and status in (${open})
-         and sla_due_at < ${q.now} ${owner}`.execute(db),
+    nextOverdueCount(db, q.now, q.userId),
   ]);
   const periods = [true, false].map((cur): ConversationRow => {
     const p = posts.rows.find((r) => r.cur === cur);
     const n = next.rows.find((r) => r.cur === cur);
     return { cur, posts: Number(p?.n ?? 0), next: Number(n?.n ?? 0), next_met: Number(n?.met ?? 0), next_median_s: n?.median_s ?? null };
   });
-  return { periods, nextOverdue: Number(overdue.rows[0]?.n ?? 0) };
+  return { periods, nextOverdue: overdue };
+}
+
+/** Next waits open past their deadline now (mentions_next_wait_idx), of the cases `userId` owns when given. */
+export async function nextOverdueCount(db: Executor, now: Date, userId?: string): Promise<number> {
+  const open = sql.join(OPEN_STATUSES.map((s) => sql.lit(s)));
+  const owner = userId === undefined ? sql`` : sql`and owner_id = ${userId}`;
+  const r = await sql<{ n: number }>`
+    select count(*)::int as n
+      from mentions
+     where waiting_since is not null and first_response_at is not null and status in (${open})
+       and sla_due_at < ${now} ${owner}`.execute(db);
+  return Number(r.rows[0]?.n ?? 0);
 }

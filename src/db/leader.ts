@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Database } from './database.js';
 
 /** Advisory lock keys: one per kind of leader work. */
-export const LOCK = { slaSweep: 7_100_001, xPoller: 7_100_002, blueskyPoller: 7_100_015, mastodonPoller: 7_100_016 } as const;
+export const LOCK = { slaSweep: 7_100_001, xPoller: 7_100_002, blueskyPoller: 7_100_015, mastodonPoller: 7_100_016, statsCompact: 7_100_017 } as const;
 
 /** Per database handle (one per app instance), so instances in one test process still contend in Postgres. */
 const running = new WeakMap<Database, Set<number>>();

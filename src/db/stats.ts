@@ -51,7 +51,7 @@ export async function statsRows(db: Executor, q: StatsQuery) {
  * Runs a report query in a transaction of its own with JIT off (compiling costs more than these
  * queries take) and room to sort in memory. Inside a caller's transaction it just runs.
  */
-async function reportQuery<T>(db: Executor, query: RawBuilder<T>): Promise<T[]> {
+export async function reportQuery<T>(db: Executor, query: RawBuilder<T>): Promise<T[]> {
   if (db.isTransaction) return (await query.execute(db)).rows;
   return db.transaction().execute(async (trx) => {
     await sql`select set_config('jit', 'off', true), set_config('work_mem', '32MB', true)`.execute(trx);

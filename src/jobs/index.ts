@@ -16,6 +16,8 @@ export interface JobDeps {
   slaSweep: SlaSweep;
   /** Deletes sent Slack jobs past their retention (hourly), so the table stays small. */
   pruneSentJobs?: () => Promise<unknown>;
+  /** Folds the statistics deltas into the rollups (one replica at a time: jobs/stats-compact.ts). */
+  compactStats?: () => Promise<unknown>;
 }
 
 export interface Jobs {
@@ -30,11 +32,13 @@ export function startJobs(deps: JobDeps): Jobs {
   const idle: Array<() => Promise<void>> = [];
 
   // SLA sweep: warnings, overdue pings, repeats and follow-ups (SLA_SWEEP_CRON, default every minute).
-  // After a sweep, at most once an hour, sent Slack jobs past their retention are deleted. Every
-  // replica may do it: deleting rows another replica deleted is a no-op.
+  // After a sweep, the statistics deltas are folded into the rollups (by one replica: a leader
+  // lock of its own), and at most once an hour sent Slack jobs past their retention are deleted.
+  // Every replica may prune: deleting rows another replica deleted is a no-op.
   let prunedAt = 0;
   const sweepThenPrune = async () => {
     const r = await deps.slaSweep.sweepAsLeader();
+    await deps.compactStats?.();
     if (deps.pruneSentJobs && Date.now() - prunedAt >= 3_600_000) {
       prunedAt = Date.now();
       await deps.pruneSentJobs();

@@ -1,10 +1,113 @@
-import { conversationRows } from '../db/case-stats.js';
+import { conversationRows, nextOverdueCount } from '../db/case-stats.js';
 import { openNowFigures, statsRows, type PeriodCountName } from '../db/stats.js';
+import { busiestHoursFromRollup, rollupPeriod, type RollupKey } from '../db/stats-rollup.js';
 import type { Executor } from '../db/database.js';
+import { percentileFromBuckets, type CumulativeBucket } from '../domain/stats-rollup.js';
 import { num, numOrNull, type PeriodFigures, type ResponderFigures, type StatsQuery, type StatsReport } from '../domain/stats.js';
 
-/** The report behind /social-stats, assembled from the figures Postgres computed (db/stats.ts). */
+/**
+ * The report behind /social-stats. The team's comes from the rollups (db/stats-rollup.ts): counts
+ * per key and response-time histograms, medians and p90 exact to the bucket (30 s below 4 hours).
+ * One person's reads the rows of the cases they own (db/stats.ts, db/case-stats.ts): exact.
+ */
 export async function computeStats(db: Executor, q: StatsQuery): Promise<StatsReport> {
+  return q.userId === undefined ? teamStats(db, q) : computeStatsFromRows(db, q);
+}
+
+async function teamStats(db: Executor, q: StatsQuery): Promise<StatsReport> {
+  const w = q.window;
+  const [cur, prev, busiestHours, openNow, nextOverdue] = await Promise.all([
+    rollupPeriod(db, w.from, w.to),
+    rollupPeriod(db, w.prevFrom, w.prevTo),
+    busiestHoursFromRollup(db, w.from, w.to, w.timeZone),
+    openNowFigures(db, q.now),
+    nextOverdueCount(db, q.now),
+  ]);
+  const people = new Map<string, ResponderFigures>();
+  const person = (who: string): ResponderFigures => {
+    let f = people.get(who);
+    if (!f) {
+      f = { userId: who, claimed: 0, replied: 0, medianFirstResponseSec: null, due: 0, dueMet: 0, withinTarget: null };
+      people.set(who, f);
+    }
+    return f;
+  };
+  for (const k of cur) {
+    if (k.dim === '') continue;
+    if (k.metric === 'claimed') person(k.dim).claimed = k.n;
+    else if (k.metric === 'due') person(k.dim).due = k.n;
+    else if (k.metric === 'met') person(k.dim).dueMet = k.n;
+  }
+  for (const [who, h] of histograms(cur, 'frt_by')) {
+    const f = person(who);
+    f.replied = h.total;
+    f.medianFirstResponseSec = percentileFromBuckets(h.buckets, h.total, 0.5);
+  }
+  for (const f of people.values()) f.withinTarget = f.due > 0 ? f.dueMet / f.due : null;
+  const sorted = sortResponders([...people.values()]);
+  return {
+    window: w,
+    current: rollupFigures(cur),
+    previous: rollupFigures(prev),
+    openNow,
+    nextOverdue,
+    responders: sorted.slice(0, q.maxResponders ?? 25),
+    respondersTotal: sorted.length,
+    busiestHours,
+  };
+}
+
+/** The buckets of one histogram metric read (those holding its percentiles' ranks), by dim. */
+function histograms(keys: RollupKey[], metric: string): Map<string, { total: number; buckets: CumulativeBucket[] }> {
+  const out = new Map<string, { total: number; buckets: CumulativeBucket[] }>();
+  for (const k of keys) {
+    if (k.metric !== metric || k.total === undefined) continue;
+    let h = out.get(k.dim);
+    if (!h) out.set(k.dim, (h = { total: k.total, buckets: [] }));
+    h.buckets.push({ bucket: k.bucket, n: k.n, before: k.before ?? 0 });
+  }
+  return out;
+}
+
+/** One period's team figures from its keys (dim '' is the team's total). */
+function rollupFigures(keys: RollupKey[]): PeriodFigures {
+  const count = new Map<string, number>();
+  for (const k of keys) if (k.dim === '' && k.total === undefined) count.set(k.metric, (count.get(k.metric) ?? 0) + k.n);
+  const frt = histograms(keys, 'frt').get('') ?? { total: 0, buckets: [] };
+  const nextWait = histograms(keys, 'next_wait').get('') ?? { total: 0, buckets: [] };
+  const n = (metric: string) => count.get(metric) ?? 0;
+  const due = n('due');
+  const next = n('next');
+  return {
+    received: n('received'),
+    posts: n('posts'),
+    answered: n('answered'),
+    open: n('open'),
+    closedNoReply: n('closed_no_reply'),
+    medianFirstResponseSec: percentileFromBuckets(frt.buckets, frt.total, 0.5),
+    p90FirstResponseSec: percentileFromBuckets(frt.buckets, frt.total, 0.9),
+    due,
+    dueMet: n('met'),
+    withinTarget: due > 0 ? n('met') / due : null,
+    nextResponses: next,
+    medianNextResponseSec: percentileFromBuckets(nextWait.buckets, nextWait.total, 0.5),
+    nextMet: n('next_met'),
+    nextWithinTarget: next > 0 ? n('next_met') / next : null,
+    escalated: n('escalated'),
+    escalations: { isolated: n('esc_isolated'), policy: n('esc_policy'), procedural: n('esc_procedural'), other: n('esc_other') },
+    sentiment: { positive: n('positive'), neutral: n('neutral'), negative: n('negative'), unscored: n('unscored') },
+  };
+}
+
+function sortResponders(people: ResponderFigures[]): ResponderFigures[] {
+  return people.sort((a, b) => b.replied - a.replied || b.claimed - a.claimed || b.due - a.due || a.userId.localeCompare(b.userId));
+}
+
+/**
+ * The report over the rows (of the cases `q.userId` owns, or of all): exact percentiles. What a
+ * person's report is; for the team, the exact figure the rollups are checked against.
+ */
+export async function computeStatsFromRows(db: Executor, q: StatsQuery): Promise<StatsReport> {
   const [{ counts, curPct, prevPct, breakdown, repliers, due }, openNow, conversation] = await Promise.all([
     statsRows(db, q),
     openNowFigures(db, q.now, q.userId),
@@ -64,7 +167,7 @@ export async function computeStats(db: Executor, q: StatsQuery): Promise<StatsRe
     f.dueMet = num(d.met);
     f.withinTarget = f.due > 0 ? f.dueMet / f.due : null;
   }
-  const sorted = [...people.values()].sort((a, b) => b.replied - a.replied || b.claimed - a.claimed || b.due - a.due || a.userId.localeCompare(b.userId));
+  const sorted = sortResponders([...people.values()]);
 
   return {
     window: q.window,

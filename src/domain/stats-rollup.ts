@@ -1,0 +1,166 @@
+/**
+ * The arithmetic of the /social-stats rollups (migrations/0012_stats_rollups.ts), as pure functions:
+ * how a period splits into day bins, hour bins and the rows at its edges, and the percentiles of a
+ * response-time histogram.
+ */
+
+/** [from, to) in milliseconds since the epoch; empty when from >= to. */
+export interface Span {
+  from: Date;
+  to: Date;
+}
+
+/**
+ * A period as the rollups read it: whole weeks (7-day bins from 2000-01-01, a Saturday, UTC) in
+ * the interior, whole UTC days for the partial weeks, whole hours for the partial days at both
+ * ends, and the rows themselves for the partial hours at both ends (less than two hours of rows,
+ * whatever the period). Every part is a list of disjoint spans; together they tile [from, to)
+ * exactly.
+ */
+export interface RollupSpans {
+  weeks: Span[];
+  days: Span[];
+  hours: Span[];
+  rows: Span[];
+}
+
+export const HOUR_MS = 3_600_000;
+export const DAY_MS = 24 * HOUR_MS;
+export const QUARTER_MS = 15 * 60_000;
+export const WEEK_MS = 7 * DAY_MS;
+/** The origin of every bin (date_bin's in SQL). */
+const ORIGIN = Date.UTC(2000, 0, 1);
+
+const floorTo = (t: number, unit: number) => ORIGIN + Math.floor((t - ORIGIN) / unit) * unit;
+const ceilTo = (t: number, unit: number) => ORIGIN + Math.ceil((t - ORIGIN) / unit) * unit;
+const span = (a: number, b: number): Span[] => (a < b ? [{ from: new Date(a), to: new Date(b) }] : []);
+
+export function rollupSpans(from: Date, to: Date): RollupSpans {
+  const a = from.getTime();
+  const b = to.getTime();
+  if (!(a < b)) return { weeks: [], days: [], hours: [], rows: [] };
+  const ha = ceilTo(a, HOUR_MS);
+  const hb = floorTo(b, HOUR_MS);
+  if (ha >= hb) return { weeks: [], days: [], hours: [], rows: span(a, b) };
+  const rows = [...span(a, ha), ...span(hb, b)];
+  const da = ceilTo(ha, DAY_MS);
+  const db = floorTo(hb, DAY_MS);
+  if (da >= db) return { weeks: [], days: [], hours: span(ha, hb), rows };
+  const hours = [...span(ha, da), ...span(db, hb)];
+  const wa = ceilTo(da, WEEK_MS);
+  const wb = floorTo(db, WEEK_MS);
+  if (wa >= wb) return { weeks: [], days: span(da, db), hours, rows };
+  return { weeks: span(wa, wb), days: [...span(da, wa), ...span(wb, db)], hours, rows };
+}
+
+/** A period in 15-minute bins (the busiest hours) and the rows of the partial quarters at both ends. */
+export function quarterSpans(from: Date, to: Date): { quarters: Span[]; rows: Span[] } {
+  const a = from.getTime();
+  const b = to.getTime();
+  if (!(a < b)) return { quarters: [], rows: [] };
+  const qa = ceilTo(a, QUARTER_MS);
+  const qb = floorTo(b, QUARTER_MS);
+  if (qa >= qb) return { quarters: [], rows: span(a, b) };
+  return { quarters: span(qa, qb), rows: [...span(a, qa), ...span(qb, b)] };
+}
+
+/**
+ * Response-time buckets (the SQL function stats_bucket mirrors this): 30 s wide up to 4 hours,
+ * 5 minutes up to 24 hours, 1 hour up to 14 days, then one open bucket.
+ */
+const BANDS = [
+  { first: 0, from: 0, width: 30, until: 14_400 },
+  { first: 480, from: 14_400, width: 300, until: 86_400 },
+  { first: 720, from: 86_400, width: 3_600, until: 1_209_600 },
+] as const;
+export const LAST_BUCKET = 1032;
+
+export function responseBucket(seconds: number): number {
+  const s = Math.max(0, seconds);
+  for (const b of BANDS) if (s < b.until) return b.first + Math.floor((s - b.from) / b.width);
+  return LAST_BUCKET;
+}
+
+/** [lo, hi) in seconds; the last bucket is open (hi = Infinity). */
+export function bucketBounds(bucket: number): { lo: number; hi: number } {
+  if (bucket >= LAST_BUCKET) return { lo: BANDS[2].until, hi: Infinity };
+  for (let i = BANDS.length - 1; i >= 0; i--) {
+    const b = BANDS[i]!;
+    if (bucket >= b.first) {
+      const lo = b.from + (bucket - b.first) * b.width;
+      return { lo, hi: lo + b.width };
+    }
+  }
+  return { lo: 0, hi: BANDS[0].width };
+}
+
+/** Bucket → count. */
+export type Histogram = Map<number, number>;
+
+export function addToHistogram(h: Histogram, bucket: number, n: number): void {
+  const v = (h.get(bucket) ?? 0) + n;
+  if (v === 0) h.delete(bucket);
+  else h.set(bucket, v);
+}
+
+export function histogramCount(h: Histogram): number {
+  let n = 0;
+  for (const c of h.values()) n += c;
+  return n;
+}
+
+/** The 0-based ranks percentile_cont interpolates between for p over `total` values, and the fraction between them. */
+export function percentileRanks(total: number, p: number): { lower: number; upper: number; frac: number } {
+  const rank = p * (total - 1);
+  const lower = Math.floor(rank);
+  return { lower, upper: Math.ceil(rank), frac: rank - lower };
+}
+
+/**
+ * Where the j-th (0-based) of the `count` values in a bucket is taken to be: at lo + j/count ×
+ * (hi − lo), so a bucket holding one value reads as its lower edge. The open last bucket reads as
+ * its lower edge.
+ */
+export function valueInBucket(bucket: number, count: number, j: number): number {
+  const { lo, hi } = bucketBounds(bucket);
+  return hi === Infinity ? lo : lo + (j / count) * (hi - lo);
+}
+
+/** A bucket of a histogram, with how many values lie in the buckets below it. */
+export interface CumulativeBucket {
+  bucket: number;
+  n: number;
+  before: number;
+}
+
+/**
+ * percentile_cont (p in [0, 1]) from the buckets that hold its two ranks (the others may be left
+ * out), `total` values in all; null when empty. Each estimate lies in the bucket of the exact value.
+ */
+export function percentileFromBuckets(buckets: CumulativeBucket[], total: number, p: number): number | null {
+  if (total <= 0) return null;
+  const { lower, upper, frac } = percentileRanks(total, p);
+  const at = (k: number): number | null => {
+    const b = buckets.find((x) => x.before <= k && k < x.before + x.n);
+    return b ? valueInBucket(b.bucket, b.n, k - b.before) : null;
+  };
+  const v0 = at(lower);
+  const v1 = at(upper);
+  if (v0 === null || v1 === null) return null;
+  return upper === lower ? v0 : v0 + frac * (v1 - v0);
+}
+
+/**
+ * percentile_cont of the values a histogram counts, p in [0, 1]: the values at ranks ⌊p(N−1)⌋
+ * and ⌈p(N−1)⌉ (valueInBucket), interpolated; off by less than one bucket width. Null when empty.
+ */
+export function histogramPercentile(h: Histogram, p: number): number | null {
+  const sorted = [...h.entries()].filter(([, c]) => c > 0).sort((x, y) => x[0] - y[0]);
+  let before = 0;
+  const buckets = sorted.map(([bucket, n]) => {
+    const b = { bucket, n, before };
+    before += n;
+    return b;
+  });
+  return percentileFromBuckets(buckets, before, p);
+}
