@@ -38,7 +38,13 @@ export interface Scratch {
 }
 
 export type SeedName = 'sla' | 'stats';
-const SEED_DB: Record<SeedName, string> = { sla: 'earshot_bench', stats: 'earshot_bench_stats' };
+
+/**
+ * The first part of every server database the bench makes (BENCH_DB_PREFIX, default
+ * `earshot_bench`): two checkouts benching on one server at once keep to their own databases.
+ */
+const prefix = () => (process.env.BENCH_DB_PREFIX ?? 'earshot_bench').replace(/[^a-z0-9_]/gi, '_').toLowerCase();
+const SEED_DB: Record<SeedName, () => string> = { sla: () => prefix(), stats: () => `${prefix()}_stats` };
 
 /**
  * `prefer`: 'embedded' ignores the database variables, 'server' requires one. `seedSuffix` names
@@ -74,7 +80,7 @@ async function adminQuery<T extends pg.QueryResultRow>(admin: string, text: stri
 }
 
 async function serverDatabases(admin: string, suffix: string): Promise<BenchDatabases> {
-  const seedDb = (name: SeedName) => `${SEED_DB[name]}${suffix}`;
+  const seedDb = (name: SeedName) => `${SEED_DB[name]()}${suffix}`;
   const [v] = await adminQuery<{ server_version: string }>(admin, 'show server_version');
   let counter = 0;
   const exists = async (name: string) => (await adminQuery(admin, 'select 1 from pg_database where datname = $1', [name])).length > 0;
@@ -110,8 +116,8 @@ async function serverDatabases(admin: string, suffix: string): Promise<BenchData
       return database;
     },
     // A copy by template is a file copy on the server: seconds, however many rows.
-    cloneSeed: (name) => scratchNamed(`${seedDb(name)}_copy`, seedDb(name)),
-    scratch: (label) => scratchNamed(`earshot_bench_${label.replace(/[^a-z0-9_]/gi, '_')}_${process.pid}_${counter++}`),
+    cloneSeed: (name) => scratchNamed(`${seedDb(name)}_copy_${process.pid}_${counter++}`, seedDb(name)),
+    scratch: (label) => scratchNamed(`${prefix()}_${label.replace(/[^a-z0-9_]/gi, '_')}_${process.pid}_${counter++}`),
     childEnv: (s) => ({ DATABASE_URL: s.url! }),
   };
 }

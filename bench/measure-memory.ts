@@ -22,7 +22,8 @@ export async function measureMemory(dbEnv: Record<string, string>, o: { mentions
   const bot = await startBot({ name: 'memory', env, waitReady: true, nodeArgs: o.nodeArgs ?? PRODUCTION_NODE_ARGS });
   try {
     const atStart = bot.memory();
-    const fans = Array.from({ length: 20 }, (_, i) => x.addUser({ username: `mem${i}`, followers: i * 100 }));
+    // Each post from another customer (one author's posts join one case, one card).
+    const fans = Array.from({ length: o.xPosts }, (_, i) => x.addUser({ username: `mem${i}`, followers: (i % 20) * 100 }));
     for (let i = 0; i < o.xPosts; i++) x.addPost({ text: `@${x.brand.username} question ${i}`, authorId: fans[i % fans.length]!.id });
     const all = benchMentions(o.mentions, `mem-${Date.now()}`);
     const requests = [];

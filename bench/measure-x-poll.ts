@@ -27,7 +27,8 @@ export async function measureXPoll(database: Database, o: { posts: number; perSe
   const start = (i: number) => startApp(slack, x, database, o.pollSeconds, restarts[i] === 'kill' ? 0 : undefined);
   let app = await start(0);
   try {
-    const authors = Array.from({ length: 50 }, (_, i) => x.addUser({ username: `fan${i}`, name: `Fan ${i}`, followers: 10 * i }));
+    // Each post from another customer: one author's posts join one case, which has one card.
+    const authors = Array.from({ length: o.posts }, (_, i) => x.addUser({ username: `fan${i}`, name: `Fan ${i}`, followers: 10 * (i % 50) }));
     const addedAt = new Map<string, number>();
     const brandReplies: string[] = [];
     const restartAt = restarts.map((_, i) => Math.floor(((i + 1) * o.posts) / (restarts.length + 1)));

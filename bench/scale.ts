@@ -3,8 +3,8 @@
  * - `--db=server|embedded`: the database (default: a server when TEST_DATABASE_URL or DATABASE_URL
  *   is set, else the embedded PGlite). `--db=embedded` ignores those variables.
  * - `--quick`: a smoke run (every figure, small numbers, about a minute on a server), for CI.
- * - `--rows=N`: mentions in the seeded histories (default 1,000,000 on a server, 100,000 on the
- *   embedded database, whose seeding runs in-process; `--rows=1000000` there for the full figure).
+ * - `--rows=N`: mentions in the seeded histories (default 1,000,000 on either database; the
+ *   embedded one seeds in-process, about two minutes per million-row seed).
  * Seeds of another size live in their own databases (`earshot_bench_<rows>`): a quick run never
  * reseeds the million-row ones.
  */

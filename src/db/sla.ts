@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Tx } from './database.js';
+import type { Executor, Tx } from './database.js';
 import type { MentionRow } from './schema.js';
 
 /** The columns the SLA sweep decides and writes from. */
@@ -73,51 +73,123 @@ export interface SlaBookkeeping {
   nextCheckAt: Date | null;
 }
 
-/** Stores what the sweep decided for many mentions in one statement. */
-export async function saveSlaBookkeeping(trx: Tx, rows: SlaBookkeeping[]): Promise<void> {
-  if (rows.length === 0) return;
-  await sql`
-    update mentions m set
-      sla_stage = v.stage,
-      sla_follow_ups = v.follow_ups,
-      sla_follow_up_at = v.follow_up_at,
-      sla_next_check_at = v.next_check_at
-    from unnest(
-      ${rows.map((r) => r.id)}::int[],
-      ${rows.map((r) => r.slaStage)}::smallint[],
-      ${rows.map((r) => r.followUps)}::int[],
-      ${rows.map((r) => r.lastFollowUpAt)}::timestamptz[],
-      ${rows.map((r) => r.nextCheckAt)}::timestamptz[]
-    ) as v(id, stage, follow_ups, follow_up_at, next_check_at)
-    where m.id = v.id`.execute(trx);
+/** A reminder to queue as a thread reply on the case's card (`reminder` and `n` go to its audit row). */
+export interface SweepReminderJob {
+  mentionId: number;
+  channel: string;
+  dedupeKey: string;
+  priority: number;
+  payload: Record<string, unknown>;
+  reminder: string;
+  n: number;
 }
 
-/** One audit row per reminder queued (`sla_reminder`, with its kind and number). */
-export async function addReminderEvents(trx: Tx, reminders: Array<{ mentionId: number; kind: string; n: number }>, at: Date): Promise<void> {
-  if (reminders.length === 0) return;
-  await trx
-    .insertInto('mention_events')
-    .values(reminders.map((r) => ({ mention_id: r.mentionId, kind: 'sla_reminder', actor_id: null, details: JSON.stringify({ reminder: r.kind, n: r.n }), at })))
-    .execute();
+/** What one batch of the sweep writes: reminders, card refreshes and every due mention's bookkeeping. */
+export interface SweepWrites {
+  reminders: SweepReminderJob[];
+  /** Cards whose SLA line changed (at most one pending refresh per mention, as `enqueueCardUpdates`). */
+  refresh: Array<{ mentionId: number; channel: string; priority: number }>;
+  bookkeeping: SlaBookkeeping[];
+  at: Date;
+}
+
+/**
+ * Writes a sweep batch in one statement (one round trip, one UPDATE of `mentions`): the reminders
+ * into the Slack outbox (a dedupe key that exists already adds nothing), one `sla_reminder` audit
+ * row for each reminder actually added, the card refreshes, and the bookkeeping and next check of
+ * every mention of the batch. Returns the dedupe keys added, so only those are logged and counted.
+ * Postgres runs the parts against one snapshot and checks the foreign keys when all are done.
+ */
+export async function writeSweepBatch(trx: Tx, w: SweepWrites): Promise<string[]> {
+  if (w.reminders.length === 0 && w.refresh.length === 0 && w.bookkeeping.length === 0) return [];
+  const jobs = JSON.stringify(
+    w.reminders.map((r, i) => ({ i, m: r.mentionId, c: r.channel, k: r.dedupeKey, p: r.priority, payload: r.payload, r: r.reminder, n: r.n })),
+  );
+  const b = w.bookkeeping;
+  const r = await sql<{ dedupe_key: string }>`
+    with j as (
+      select * from jsonb_to_recordset(${jobs}::jsonb) as v(i int, m int, c text, k text, p smallint, payload jsonb, r text, n int)
+    ), added as (
+      insert into slack_jobs (kind, channel, mention_id, dedupe_key, payload, priority)
+      select 'thread_reply', j.c, j.m, j.k, j.payload, j.p from j order by j.i
+      on conflict (dedupe_key) do nothing
+      returning dedupe_key
+    ), events as (
+      insert into mention_events (mention_id, kind, actor_id, details, at)
+      select j.m, 'sla_reminder', null, jsonb_build_object('reminder', j.r, 'n', j.n), ${w.at}::timestamptz
+      from added join j on j.k = added.dedupe_key order by j.i
+    ), cards as (
+      insert into slack_jobs (kind, channel, mention_id, priority)
+      select 'update_card', c.channel, c.id, c.priority
+      from unnest(${w.refresh.map((c) => c.mentionId)}::int[], ${w.refresh.map((c) => c.channel)}::text[], ${w.refresh.map((c) => c.priority)}::smallint[]) as c(id, channel, priority)
+      on conflict (mention_id) where kind = 'update_card' and status = 'pending'
+      do update set rerun = slack_jobs.locked_until is not null
+    ), bookkeeping as (
+      update mentions m set
+        sla_stage = v.stage,
+        sla_follow_ups = v.follow_ups,
+        sla_follow_up_at = v.follow_up_at,
+        sla_next_check_at = v.next_check_at
+      from unnest(
+        ${b.map((x) => x.id)}::int[],
+        ${b.map((x) => x.slaStage)}::smallint[],
+        ${b.map((x) => x.followUps)}::int[],
+        ${b.map((x) => x.lastFollowUpAt)}::timestamptz[],
+        ${b.map((x) => x.nextCheckAt)}::timestamptz[]
+      ) as v(id, stage, follow_ups, follow_up_at, next_check_at)
+      where m.id = v.id
+    )
+    select dedupe_key from added`.execute(trx);
+  return r.rows.map((row) => row.dedupe_key);
+}
+
+/** How a quiet case is closed: its audit details, its thread line and the two jobs' priorities. */
+export interface IdleResolve {
+  quietSince: Date;
+  now: Date;
+  limit: number;
+  /** The card's channel when the row has none. */
+  triageChannel: string;
+  details: Record<string, unknown>;
+  line: string;
+  linePriority: number;
+  cardPriority: number;
 }
 
 /**
  * Quiet cases close themselves: up to `limit` cases the brand has answered, not waiting, with no
- * customer post since `quietSince`, become resolved by earshot in one statement (SKIP LOCKED: a
- * case being changed right now is left for the next tick). Returns them for the audit rows,
- * thread lines and card refreshes.
+ * customer post since `quietSince`, become resolved by earshot, each with a `resolved` audit row,
+ * a thread line (unique key `idle:<case>:<now>`) and a card refresh, all in one statement, so it
+ * is atomic on its own (SKIP LOCKED: a case being changed right now is left for the next tick).
+ * Returns the cases resolved.
  */
-export async function resolveIdleCases(trx: Tx, quietSince: Date, now: Date, limit: number): Promise<Array<{ id: number; card_channel: string | null }>> {
-  const r = await sql<{ id: number; card_channel: string | null }>`
-    update mentions m set status = 'resolved', closed_at = ${now}, closed_by = null, close_kind = 'resolved',
-                          sla_next_check_at = null, updated_at = now()
-    where m.id in (
-      select id from mentions
-      where status = 'replied' and waiting_since is null and last_brand_reply_at is not null
-        and coalesce(last_customer_post_at, posted_at) < ${quietSince}
-      order by coalesce(last_customer_post_at, posted_at)
-      limit ${limit}
-      for update skip locked)
-    returning m.id, m.card_channel`.execute(trx);
-  return r.rows;
+export async function resolveIdleCases(db: Executor, o: IdleResolve): Promise<number[]> {
+  const r = await sql<{ id: number }>`
+    with resolved as (
+      update mentions m set status = 'resolved', closed_at = ${o.now}, closed_by = null, close_kind = 'resolved',
+                            sla_next_check_at = null, updated_at = now()
+      where m.id in (
+        select id from mentions
+        where status = 'replied' and waiting_since is null and last_brand_reply_at is not null
+          and coalesce(last_customer_post_at, posted_at) < ${o.quietSince}
+        order by coalesce(last_customer_post_at, posted_at)
+        limit ${o.limit}
+        for update skip locked)
+      returning m.id, coalesce(m.card_channel, ${o.triageChannel}) as channel
+    ), events as (
+      insert into mention_events (mention_id, kind, actor_id, from_status, to_status, details, at)
+      select id, 'resolved', null, 'replied', 'resolved', ${JSON.stringify(o.details)}::jsonb, ${o.now}::timestamptz from resolved order by id
+    ), lines as (
+      insert into slack_jobs (kind, channel, mention_id, dedupe_key, payload, priority)
+      select 'thread_reply', channel, id, 'idle:' || id || ':' || ${String(o.now.getTime())}, ${JSON.stringify({ text: o.line })}::jsonb, ${o.linePriority}::smallint
+      from resolved order by id
+      on conflict (dedupe_key) do nothing
+    ), cards as (
+      insert into slack_jobs (kind, channel, mention_id, priority)
+      select 'update_card', channel, id, ${o.cardPriority}::smallint from resolved order by id
+      on conflict (mention_id) where kind = 'update_card' and status = 'pending'
+      do update set rerun = slack_jobs.locked_until is not null
+    )
+    select id from resolved order by id`.execute(db);
+  return r.rows.map((row) => row.id);
 }

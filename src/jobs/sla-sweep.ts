@@ -3,8 +3,8 @@ import type { Database, Tx } from '../db/database.js';
 import type { MentionRow } from '../db/schema.js';
 import { LOCK, runAsLeader } from '../db/leader.js';
 import { addEvent, applyDecision } from '../db/mentions.js';
-import { addReminderEvents, lockDueMentions, resolveIdleCases, saveSlaBookkeeping, type SlaBookkeeping, type SweepMention } from '../db/sla.js';
-import { enqueueCardUpdates, enqueueJobs, JOB_PRIORITY, type NewJob } from '../db/slack-jobs.js';
+import { lockDueMentions, resolveIdleCases, writeSweepBatch, type SlaBookkeeping, type SweepMention, type SweepReminderJob } from '../db/sla.js';
+import { JOB_PRIORITY } from '../db/slack-jobs.js';
 import { decide, factsOf } from '../domain/lifecycle.js';
 import { planReminders, type DueReminder, type ReminderAudience, type ReminderFacts, type ReminderSettings } from '../domain/reminders.js';
 import { idleSince } from '../domain/cases.js';
@@ -102,7 +102,7 @@ export class SlaSweep {
     }
     if (this.deps.idleDays !== undefined) {
       for (let i = 0; i < (this.deps.maxBatches ?? 20); i++) {
-        const ids = await this.deps.database.db.transaction().execute((trx) => this.resolveIdle(trx, now, batchSize));
+        const ids = await this.resolveIdle(now, batchSize);
         result.idleResolved.push(...ids);
         if (ids.length > 0) this.deps.onQueued?.();
         if (ids.length < batchSize) break;
@@ -116,58 +116,58 @@ export class SlaSweep {
   }
 
   /** Quiet cases: resolved by earshot in one statement, with an audit row, a thread line and a card refresh each. */
-  private async resolveIdle(trx: Tx, now: Date, limit: number): Promise<number[]> {
+  private async resolveIdle(now: Date, limit: number): Promise<number[]> {
     const days = this.deps.idleDays ?? 0;
-    const rows = await resolveIdleCases(trx, idleSince(now, days), now, limit);
-    if (rows.length === 0) return [];
-    await trx
-      .insertInto('mention_events')
-      .values(rows.map((r) => ({ mention_id: r.id, kind: 'resolved', actor_id: null, from_status: 'replied', to_status: 'resolved', details: JSON.stringify({ reason: 'idle', days }), at: now })))
-      .execute();
-    const channelOf = (r: { card_channel: string | null }) => r.card_channel ?? this.deps.triageChannel;
-    await enqueueJobs(trx, rows.map((r) => ({ kind: 'thread_reply', channel: channelOf(r), mentionId: r.id, dedupeKey: `idle:${r.id}:${now.getTime()}`, priority: JOB_PRIORITY.reminder, payload: { text: idleResolvedLine(days, now) } })));
-    await enqueueCardUpdates(trx, rows.map((r) => ({ mentionId: r.id, channel: channelOf(r) })));
-    return rows.map((r) => r.id);
+    return resolveIdleCases(this.deps.database.db, {
+      quietSince: idleSince(now, days),
+      now,
+      limit,
+      triageChannel: this.deps.triageChannel,
+      details: { reason: 'idle', days },
+      line: idleResolvedLine(days, now),
+      linePriority: JOB_PRIORITY.reminder,
+      cardPriority: JOB_PRIORITY.interactive,
+    });
   }
 
-  /** One transaction: decide every due mention of the batch, then write it all in a few statements. */
+  /** One transaction: decide every due mention of the batch in memory, then write it all in one statement. */
   private async batch(trx: Tx, now: Date, limit: number): Promise<Omit<SweepResult, 'ms' | 'idleResolved'>> {
     const { slaPolicy, settings, triageChannel } = this.deps;
     const rows = await lockDueMentions(trx, now, limit);
-    const jobs: Array<NewJob & { reminder: QueuedReminder }> = [];
-    const refresh: Array<{ mentionId: number; channel: string }> = [];
+    const jobs: Array<SweepReminderJob & { queued: QueuedReminder }> = [];
+    const refresh: Array<{ mentionId: number; channel: string; priority: number }> = [];
     const released: number[] = [];
     const bookkeeping: SlaBookkeeping[] = [];
     for (const row of rows) {
       const plan = planReminders(reminderFactsOf(row), slaPolicy, settings, now);
       const channel = row.card_channel ?? triageChannel;
+      // Rare (SLA_RELEASE_ON_BREACH, a claimed case at its deadline): the lifecycle's own statements.
       const release = plan.releaseClaim ? await releaseClaim(trx, row, now) : null;
       const releasedOwner = release?.owner ?? null;
       if (release) released.push(row.id);
-      const { dueAt } = nextWaitOf(row) ?? slaDeadlines(row.posted_at, row.priority, slaPolicy);
+      const nextWait = nextWaitOf(row);
       const mention = release ? { ...row, owner_id: release.after.owner_id, status: release.after.status } : row;
       for (const reminder of plan.reminders) {
-        const { text } = reminderMessage(reminder, mention, { now, dueAt, audience: this.deps.audience, releasedOwner, nextWaitSince: nextWaitOf(row)?.since ?? null });
+        const { dueAt } = nextWait ?? slaDeadlines(row.posted_at, row.priority, slaPolicy);
+        const { text } = reminderMessage(reminder, mention, { now, dueAt, audience: this.deps.audience, releasedOwner, nextWaitSince: nextWait?.since ?? null });
         jobs.push({
-          kind: 'thread_reply',
-          channel,
           mentionId: row.id,
-          dedupeKey: reminderKey(row.id, reminder, nextWaitOf(row)?.since),
+          channel,
+          dedupeKey: reminderKey(row.id, reminder, nextWait?.since),
           priority: JOB_PRIORITY.reminder,
           // The deadline is news for the whole channel; the rest stays in the card's thread.
           payload: { text, broadcast: reminder.kind === 'overdue', reminder },
-          reminder: { mentionId: row.id, ...reminder },
+          reminder: reminder.kind,
+          n: reminder.n,
+          queued: { mentionId: row.id, ...reminder },
         });
       }
-      if (plan.refreshCard || releasedOwner) refresh.push({ mentionId: row.id, channel });
+      if (plan.refreshCard || releasedOwner) refresh.push({ mentionId: row.id, channel, priority: JOB_PRIORITY.interactive });
       bookkeeping.push({ id: row.id, slaStage: plan.slaStage, followUps: plan.followUps, lastFollowUpAt: plan.lastFollowUpAt, nextCheckAt: plan.nextCheckAt });
     }
     // A key that exists already (a re-run) adds nothing, and is neither logged nor counted again.
-    const added = new Set((await enqueueJobs(trx, jobs.map(({ reminder: _, ...job }) => job))).map((r) => r.dedupe_key));
-    const queued = jobs.filter((j) => added.has(j.dedupeKey ?? null)).map((j) => j.reminder);
-    await addReminderEvents(trx, queued, now);
-    await enqueueCardUpdates(trx, refresh);
-    await saveSlaBookkeeping(trx, bookkeeping);
+    const added = new Set(await writeSweepBatch(trx, { reminders: jobs, refresh, bookkeeping, at: now }));
+    const queued = jobs.filter((j) => added.has(j.dedupeKey)).map((j) => j.queued);
     return { checked: rows.length, queued, released };
   }
 
