@@ -7,6 +7,7 @@ import { TRIAGE, sampleMention, startTestApp, type TestApp } from '../support/ap
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { mastodonEnv, metricValue, openReply, readyCheck, submitReply, waitForCard } from '../support/networks.js';
 import { cardsByMention } from '../support/x.js';
+import { PATIENT_MS } from '../support/patience.js';
 
 let slack: FakeSlack;
 let fake: FakeMastodon;
@@ -56,7 +57,7 @@ describe('Mastodon, end to end', () => {
     const { privateMetadata, view } = await openReply(app, slack, m);
     expect(JSON.stringify(view.blocks)).toContain('Posted on Mastodon as the brand');
     await submitReply(app, privateMetadata, 'Yes, from 10 to 4!', 'public');
-    await slack.waitFor(() => brandAnswerTo(s.id) !== undefined, 15_000, 'the reply on Mastodon');
+    await slack.waitFor(() => brandAnswerTo(s.id) !== undefined, PATIENT_MS, 'the reply on Mastodon');
     const answer = brandAnswerTo(s.id)!;
     expect(answer.visibility).toBe('unlisted');
     // Addressed with @acct (shown by its local part, as Mastodon renders it), which notifies the author.
@@ -64,7 +65,7 @@ describe('Mastodon, end to end', () => {
     expect(answer.mentions.map((x) => x.acct)).toEqual(['piet@social.example']);
     await expect.poll(async () => (await replyRow(m.id))?.status, { timeout: 15_000 }).toBe('sent');
     expect(await replyRow(m.id)).toMatchObject({ destination: 'mastodon', mode: 'public', external_id: answer.id, external_url: answer.url });
-    await slack.waitFor(() => slack.thread(TRIAGE, m.card_ts!).some((t) => (t.text ?? '').includes('publicly on Mastodon')), 15_000, 'the thread line');
+    await slack.waitFor(() => slack.thread(TRIAGE, m.card_ts!).some((t) => (t.text ?? '').includes('publicly on Mastodon')), PATIENT_MS, 'the thread line');
   });
 
   it('a private reply is a direct message in the thread, addressed to the author', async () => {
@@ -72,12 +73,12 @@ describe('Mastodon, end to end', () => {
     await app.mastodon.pollNow();
     const m = await waitForCard(slack, database, 'mastodon', s.id);
     await submitReply(app, (await openReply(app, slack, m)).privateMetadata, 'Send it to us here, Noor.', 'dm');
-    await slack.waitFor(() => brandAnswerTo(s.id) !== undefined, 15_000, 'the direct message');
+    await slack.waitFor(() => brandAnswerTo(s.id) !== undefined, PATIENT_MS, 'the direct message');
     const dm = brandAnswerTo(s.id)!;
     expect(dm.visibility).toBe('direct');
     expect(dm.mentions.map((x) => x.acct)).toEqual(['noor']);
     await expect.poll(async () => (await replyRow(m.id))?.status, { timeout: 15_000 }).toBe('sent');
-    await slack.waitFor(() => slack.thread(TRIAGE, m.card_ts!).some((t) => (t.text ?? '').includes('by direct message on Mastodon')), 15_000, 'the thread line');
+    await slack.waitFor(() => slack.thread(TRIAGE, m.card_ts!).some((t) => (t.text ?? '').includes('by direct message on Mastodon')), PATIENT_MS, 'the thread line');
   });
 
   // Needs the case-joining ingest (posts join cases by in_reply_to, outbound posts count as the
@@ -99,7 +100,7 @@ describe('Mastodon, end to end', () => {
     const c = await database.db.selectFrom('mentions').select(['customer_posts', 'waiting_since']).where('id', '=', m.id).executeTakeFirstOrThrow();
     expect(c.customer_posts).toBe(2);
     expect(c.waiting_since).not.toBeNull();
-    await slack.waitFor(() => slack.thread(TRIAGE, m.card_ts!).some((t) => (t.text ?? '').includes('still nothing')), 15_000, 'the follow-up in the card thread');
+    await slack.waitFor(() => slack.thread(TRIAGE, m.card_ts!).some((t) => (t.text ?? '').includes('still nothing')), PATIENT_MS, 'the follow-up in the card thread');
     expect(slack.topLevel(TRIAGE).length).toBe(cardsBefore);
   });
 

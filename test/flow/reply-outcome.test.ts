@@ -9,6 +9,7 @@ import { TRIAGE, startTestApp, type TestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { blockAction, viewSubmission } from '../support/slack-requests.js';
 import { waitForCards, xEnv } from '../support/x.js';
+import { PATIENT_MS } from '../support/patience.js';
 
 // A reply X accepted is recorded whatever happens next, and is posted once per submission.
 
@@ -46,7 +47,7 @@ async function mentionFromX(text: string): Promise<MentionRow> {
 async function openReply(m: MentionRow, user = 'UALICE'): Promise<string> {
   const before = slack.views.opened.length;
   await app.interact(blockAction({ user, actionId: ACTION.reply, value: String(m.id), messageTs: m.card_ts!, channel: TRIAGE }));
-  await slack.waitFor(() => slack.views.opened.length > before, 15_000, 'reply modal');
+  await slack.waitFor(() => slack.views.opened.length > before, PATIENT_MS, 'reply modal');
   const opened = slack.views.opened.at(-1) as any;
   return (opened.view ?? opened).private_metadata;
 }
@@ -108,7 +109,7 @@ describe('a reply’s outcome is never lost or doubled', () => {
     try {
       const payload = submission(meta, 'So sorry! A new one ships today.', { viewId: 'VRETRY1', hash: 'h1' });
       expect((await app.interact(payload)).status).toBe(200);
-      await slack.waitFor(() => toldTo('UALICE').some((e) => (e.text ?? '').includes('Your reply was posted')), 15_000, 'the posted note');
+      await slack.waitFor(() => toldTo('UALICE').some((e) => (e.text ?? '').includes('Your reply was posted')), PATIENT_MS, 'the posted note');
       expect(repliesTo(m)).toHaveLength(1);
       const tweet = repliesTo(m)[0]!;
       const note = toldTo('UALICE').find((e) => (e.text ?? '').includes('Your reply was posted'))!;
@@ -138,14 +139,14 @@ describe('a reply’s outcome is never lost or doubled', () => {
     const undo = await onFirstSentWrite(m.id, 'close');
     try {
       await app.interact(submission(meta, 'Glad you found it!'));
-      await slack.waitFor(() => toldTo('UALICE').some((e) => (e.text ?? '').includes('closed meanwhile')), 15_000, 'the closed note');
+      await slack.waitFor(() => toldTo('UALICE').some((e) => (e.text ?? '').includes('closed meanwhile')), PATIENT_MS, 'the closed note');
       const tweet = repliesTo(m)[0]!;
       expect(toldTo('UALICE').find((e) => (e.text ?? '').includes('closed meanwhile'))!.text).toContain(`https://x.com/acme/status/${tweet.id}`);
       expect((await mention(m.id)).status).toBe('closed_no_reply');
       expect(await replyRows(m.id)).toMatchObject([{ status: 'sent', external_id: tweet.id }]);
       const event = await database.db.selectFrom('mention_events').selectAll().where('mention_id', '=', m.id).where('kind', '=', 'replied_after_close').executeTakeFirst();
       expect(event).toMatchObject({ actor_id: 'UALICE', to_status: 'closed_no_reply' });
-      await slack.waitFor(() => slack.thread(TRIAGE, m.card_ts!).some((t) => (t.text ?? '').includes('replied after it was closed')), 15_000, 'the thread line');
+      await slack.waitFor(() => slack.thread(TRIAGE, m.card_ts!).some((t) => (t.text ?? '').includes('replied after it was closed')), PATIENT_MS, 'the thread line');
     } finally {
       await undo();
     }
@@ -186,7 +187,7 @@ describe('a reply’s outcome is never lost or doubled', () => {
     // Bob decides to send his as well.
     const block = answer.view.blocks.find((b: any) => String(b.block_id).startsWith(INPUT.replyText.block)).block_id;
     await app.interact(submission(answer.view.private_metadata, 'We are open on Sundays.', { user: 'UBOB', block }));
-    await slack.waitFor(() => repliesTo(m).length === 2, 15_000, 'Bob’s reply on X');
+    await slack.waitFor(() => repliesTo(m).length === 2, PATIENT_MS, 'Bob’s reply on X');
     expect(repliesTo(m).map((t) => t.text)).toEqual(['Yes, 10 to 4!', 'We are open on Sundays.']);
   });
 
@@ -215,7 +216,7 @@ describe('a reply’s outcome is never lost or doubled', () => {
     const loserAnswer = answers[winner === 'UALICE' ? 1 : 0]!;
     const updated = loserAnswer.body.includes('"response_action":"update"');
     if (!updated) {
-      await slack.waitFor(() => toldTo(loser).some((e) => (e.text ?? '').includes(`<@${winner}>`)), 15_000, 'the loser is told');
+      await slack.waitFor(() => toldTo(loser).some((e) => (e.text ?? '').includes(`<@${winner}>`)), PATIENT_MS, 'the loser is told');
       expect(toldTo(loser).at(-1)!.text).toContain(repliesTo(m)[0]!.text);
       expect(JSON.stringify(toldTo(loser).at(-1)!.blocks)).toContain('Edit and send anyway');
     } else {
@@ -231,7 +232,7 @@ describe('reply length and cost as X counts them', () => {
     expect(text.length).toBeGreaterThan(280);
     const r = await app.interact(submission(await openReply(m), text));
     expect(r.body).not.toContain('errors');
-    await slack.waitFor(() => repliesTo(m).length === 1, 15_000, 'the reply on X');
+    await slack.waitFor(() => repliesTo(m).length === 1, PATIENT_MS, 'the reply on X');
   });
 
   it('CJK characters count 2: the modal says how far over it is', async () => {
