@@ -57,7 +57,7 @@ describe('Bluesky, end to end', () => {
     await slack.waitFor(() => brandReplies().some((b) => b.record.reply?.parent.uri === root.uri), PATIENT_MS, 'the reply on Bluesky');
     const answer = brandReplies().find((b) => b.record.reply?.parent.uri === root.uri)!;
     expect(answer.record).toMatchObject({ text: 'Sorry Omar, which version are you on?', reply: { root: { uri: root.uri, cid: root.cid }, parent: { uri: root.uri, cid: root.cid } } });
-    await expect.poll(async () => (await database.db.selectFrom('replies').selectAll().where('mention_id', '=', first.id).executeTakeFirst())?.status, { timeout: 15_000 }).toBe('sent');
+    await expect.poll(async () => (await database.db.selectFrom('replies').selectAll().where('mention_id', '=', first.id).executeTakeFirst())?.status, { timeout: PATIENT_MS }).toBe('sent');
     const reply = await database.db.selectFrom('replies').selectAll().where('mention_id', '=', first.id).executeTakeFirstOrThrow();
     expect(reply).toMatchObject({ destination: 'bluesky', external_id: answer.uri, external_url: `https://bsky.app/profile/brand.bsky.social/post/${answer.uri.split('/').at(-1)!}` });
     await slack.waitFor(() => slack.thread(TRIAGE, first.card_ts!).some((t) => (t.text ?? '').includes('publicly on Bluesky')), PATIENT_MS, 'the thread line');
@@ -83,7 +83,7 @@ describe('Bluesky, end to end', () => {
     const cardsBefore = slack.topLevel(TRIAGE).length;
     const own = fake.brandPost({ text: 'Yes, 10 to 4!', replyTo: { uri: q.uri, cid: q.cid } });
     await app.bluesky.pollNow();
-    await expect.poll(async () => (await database.db.selectFrom('mentions').select('status').where('id', '=', m.id).executeTakeFirstOrThrow()).status, { timeout: 15_000 }).toBe('replied');
+    await expect.poll(async () => (await database.db.selectFrom('mentions').select('status').where('id', '=', m.id).executeTakeFirstOrThrow()).status, { timeout: PATIENT_MS }).toBe('replied');
     const post = await database.db.selectFrom('posts').selectAll().where('external_id', '=', own.uri).executeTakeFirstOrThrow();
     expect(post).toMatchObject({ case_id: m.id, direction: 'outbound', via: 'outside' });
     const r = await database.db.selectFrom('case_responses').selectAll().where('case_id', '=', m.id).executeTakeFirstOrThrow();

@@ -63,7 +63,7 @@ describe('Mastodon, end to end', () => {
     // Addressed with @acct (shown by its local part, as Mastodon renders it), which notifies the author.
     expect(htmlToText(answer.content)).toBe('@piet Yes, from 10 to 4!');
     expect(answer.mentions.map((x) => x.acct)).toEqual(['piet@social.example']);
-    await expect.poll(async () => (await replyRow(m.id))?.status, { timeout: 15_000 }).toBe('sent');
+    await expect.poll(async () => (await replyRow(m.id))?.status, { timeout: PATIENT_MS }).toBe('sent');
     expect(await replyRow(m.id)).toMatchObject({ destination: 'mastodon', mode: 'public', external_id: answer.id, external_url: answer.url });
     await slack.waitFor(() => slack.thread(TRIAGE, m.card_ts!).some((t) => (t.text ?? '').includes('publicly on Mastodon')), PATIENT_MS, 'the thread line');
   });
@@ -77,7 +77,7 @@ describe('Mastodon, end to end', () => {
     const dm = brandAnswerTo(s.id)!;
     expect(dm.visibility).toBe('direct');
     expect(dm.mentions.map((x) => x.acct)).toEqual(['noor']);
-    await expect.poll(async () => (await replyRow(m.id))?.status, { timeout: 15_000 }).toBe('sent');
+    await expect.poll(async () => (await replyRow(m.id))?.status, { timeout: PATIENT_MS }).toBe('sent');
     await slack.waitFor(() => slack.thread(TRIAGE, m.card_ts!).some((t) => (t.text ?? '').includes('by direct message on Mastodon')), PATIENT_MS, 'the thread line');
   });
 
@@ -91,12 +91,12 @@ describe('Mastodon, end to end', () => {
     // The brand answers in the Mastodon app (outside earshot): its own statuses are read too.
     const own = fake.brandStatus({ text: '@nora so sorry, checking now', inReplyTo: s.id });
     await app.mastodon.pollNow();
-    await expect.poll(async () => (await database.db.selectFrom('mentions').select('status').where('id', '=', m.id).executeTakeFirstOrThrow()).status, { timeout: 15_000 }).toBe('replied');
+    await expect.poll(async () => (await database.db.selectFrom('mentions').select('status').where('id', '=', m.id).executeTakeFirstOrThrow()).status, { timeout: PATIENT_MS }).toBe('replied');
     expect(await database.db.selectFrom('posts').selectAll().where('external_id', '=', own.id).executeTakeFirstOrThrow()).toMatchObject({ case_id: m.id, direction: 'outbound', via: 'outside' });
     // The customer answers the brand's status: the same case, waiting again, no new card.
     const again = fake.mention({ acct: 'nora', text: '@brand still nothing', inReplyTo: own.id });
     await app.mastodon.pollNow();
-    await expect.poll(async () => (await database.db.selectFrom('posts').select('case_id').where('external_id', '=', again.id).executeTakeFirst())?.case_id, { timeout: 15_000 }).toBe(m.id);
+    await expect.poll(async () => (await database.db.selectFrom('posts').select('case_id').where('external_id', '=', again.id).executeTakeFirst())?.case_id, { timeout: PATIENT_MS }).toBe(m.id);
     const c = await database.db.selectFrom('mentions').select(['customer_posts', 'waiting_since']).where('id', '=', m.id).executeTakeFirstOrThrow();
     expect(c.customer_posts).toBe(2);
     expect(c.waiting_since).not.toBeNull();

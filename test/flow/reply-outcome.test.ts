@@ -124,7 +124,7 @@ describe('a reply’s outcome is never lost or doubled', () => {
       const calls = fake.requestsTo('tweet').length;
       const told = slack.ephemerals.length;
       expect((await app.interact(payload)).status).toBe(200);
-      await expect.poll(async () => (await replyRows(m.id)).length).toBe(1);
+      await expect.poll(async () => (await replyRows(m.id)).length, { timeout: PATIENT_MS }).toBe(1);
       expect(fake.requestsTo('tweet')).toHaveLength(calls);
       expect(repliesTo(m)).toHaveLength(1);
       expect(slack.ephemerals.slice(told).some((e) => (e.text ?? '').includes('not sent'))).toBe(false);
@@ -159,7 +159,7 @@ describe('a reply’s outcome is never lost or doubled', () => {
     fake.setLatency(200);
     try {
       await Promise.all([app.interact(payload), app.interact(payload)]);
-      await expect.poll(async () => (await replyRows(m.id)).map((r) => r.status)).toEqual(['sent']);
+      await expect.poll(async () => (await replyRows(m.id)).map((r) => r.status), { timeout: PATIENT_MS }).toEqual(['sent']);
     } finally {
       fake.setLatency(0);
     }
@@ -172,7 +172,7 @@ describe('a reply’s outcome is never lost or doubled', () => {
     const bobMeta = await openReply(m, 'UBOB');
     const aliceMeta = await openReply(m, 'UALICE');
     await app.interact(submission(aliceMeta, 'Yes, 10 to 4!'));
-    await expect.poll(async () => (await replyRows(m.id)).map((r) => r.status), { timeout: 15_000 }).toEqual(['sent']);
+    await expect.poll(async () => (await replyRows(m.id)).map((r) => r.status), { timeout: PATIENT_MS }).toEqual(['sent']);
 
     const r = await app.interact(submission(bobMeta, 'We are open on Sundays.', { user: 'UBOB' }));
     const answer = JSON.parse(r.body);
@@ -205,7 +205,7 @@ describe('a reply’s outcome is never lost or doubled', () => {
         .poll(async () => {
           const rows = await replyRows(m.id);
           return rows.some((r) => r.status === 'sent') && !rows.some((r) => r.status === 'sending');
-        }, { timeout: 15_000 })
+        }, { timeout: PATIENT_MS })
         .toBe(true);
     } finally {
       fake.setLatency(0);
