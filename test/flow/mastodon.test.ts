@@ -28,8 +28,10 @@ afterAll(async () => {
   await Promise.all([slack?.close(), fake?.close()]);
   await tdb?.drop();
 });
+// The tests run in any order: a token one of them revoked works again for the next.
 beforeEach(() => {
   slack.setChannelMembers(TRIAGE, ['UALICE']);
+  fake.revokeToken(false);
 });
 
 const brandAnswerTo = (statusId: string) => fake.statuses.find((s) => s.account.id === fake.brand.id && s.in_reply_to_id === statusId);
@@ -133,13 +135,21 @@ describe('Mastodon, end to end', () => {
 
   it('a revoked token shows in /readyz (not required, with what to do) and stops only Mastodon', async () => {
     fake.revokeToken();
-    await app.mastodon.pollNow();
-    const r = await fetch(`${app.url}/readyz`);
-    expect(r.status).toBe(200);
-    expect(await readyCheck(app, 'mastodon')).toMatchObject({ ok: false, required: false, detail: expect.stringContaining('MASTODON_ACCESS_TOKEN') });
-    expect(await metricValue(app, 'earshot_source_requests_total', { source: 'mastodon', status: '401' })).toBeGreaterThan(0);
-    // The rest of earshot keeps working: another network's mention still becomes a card.
-    const w = await app.webhook(sampleMention({ source: 'threads' }));
-    expect(w.status).toBe(202);
+    try {
+      await app.mastodon.pollNow();
+      const r = await fetch(`${app.url}/readyz`);
+      expect(r.status).toBe(200);
+      expect(await readyCheck(app, 'mastodon')).toMatchObject({ ok: false, required: false, detail: expect.stringContaining('MASTODON_ACCESS_TOKEN') });
+      expect(await metricValue(app, 'earshot_source_requests_total', { source: 'mastodon', status: '401' })).toBeGreaterThan(0);
+      // The rest of earshot keeps working: another network's mention still becomes a card.
+      const w = await app.webhook(sampleMention({ source: 'threads' }));
+      expect(w.status).toBe(202);
+    } finally {
+      // A refused token pauses reading until a restart (with a new token): the tests after this
+      // one, in whatever order, get an app that reads again.
+      await app.stop();
+      fake.revokeToken(false);
+      app = await start();
+    }
   });
 });
