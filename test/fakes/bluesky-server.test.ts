@@ -1,11 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FAKE_BSKY_BRAND, startFakeBluesky, type FakeBluesky } from './bluesky-server.js';
 
+// A fake per test: the tests run in any order, and one's posts (notifications) and rate limits
+// would show up in another's pages.
 let fake: FakeBluesky;
-beforeAll(async () => {
+beforeEach(async () => {
   fake = await startFakeBluesky();
 });
-afterAll(() => fake.close());
+afterEach(() => fake.close());
 
 async function xrpc(method: string, o: { token?: string; body?: unknown; query?: string } = {}) {
   const res = await fetch(`${fake.url}/xrpc/${method}${o.query ? `?${o.query}` : ''}`, {

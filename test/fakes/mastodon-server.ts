@@ -51,7 +51,8 @@ export interface FakeMastodon {
   /** Something the brand account is notified of that is not a mention (a favourite). */
   favourite(acct: string): void;
   brandStatus(o: { text: string; inReplyTo?: string }): FakeStatus;
-  revokeToken(): void;
+  /** From now on the brand's access token is refused (401), or, with `false`, accepted again. */
+  revokeToken(revoked?: boolean): void;
   setLimit(limit: number, windowSeconds?: number): void;
   failNext(path: string, status: number, body: unknown, headers?: Record<string, string>): void;
   count(path: string): number;
@@ -217,8 +218,8 @@ export async function startFakeMastodon(o: { maxCharacters?: number } = {}): Pro
       notifications.push({ id: id(), type: 'favourite', created_at: new Date().toISOString(), account: account(acct) });
     },
     brandStatus: (b) => makeStatus(brand(), b.text, b.inReplyTo, 'public'),
-    revokeToken: () => {
-      revoked = true;
+    revokeToken: (revoke = true) => {
+      revoked = revoke;
     },
     setLimit(limit, windowSeconds = 300) {
       bucket = { limit, windowSeconds, used: 0, resetAt: 0 };

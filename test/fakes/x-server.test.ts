@@ -3,6 +3,7 @@ import type { TweetV2SingleStreamResult } from 'twitter-api-v2';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createXClients } from '../../src/sources/x/client.js';
 import { FAKE_X_BEARER_TOKEN, FAKE_X_USER_TOKENS, startFakeX, type FakeX } from './x-server.js';
+import { PATIENT_MS } from '../support/patience.js';
 
 let fake: FakeX;
 
@@ -274,7 +275,7 @@ describe('fake X: filtered stream', () => {
   });
 });
 
-async function vitestWait(cond: () => boolean, timeoutMs = 3000): Promise<void> {
+async function vitestWait(cond: () => boolean, timeoutMs = PATIENT_MS): Promise<void> {
   const start = Date.now();
   while (!cond()) {
     if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');

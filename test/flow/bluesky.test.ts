@@ -6,6 +6,7 @@ import { TRIAGE, sampleMention, startTestApp, type TestApp } from '../support/ap
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { blueskyEnv, metricValue, openReply, readyCheck, submitReply, waitForCard } from '../support/networks.js';
 import { cardsByMention } from '../support/x.js';
+import { PATIENT_MS } from '../support/patience.js';
 
 let slack: FakeSlack;
 let fake: FakeBluesky;
@@ -53,13 +54,13 @@ describe('Bluesky, end to end', () => {
     const { privateMetadata, view } = await openReply(app, slack, first);
     expect(JSON.stringify(view.blocks)).toContain('Posted on Bluesky as @brand.bsky.social');
     await submitReply(app, privateMetadata, 'Sorry Omar, which version are you on?', 'public');
-    await slack.waitFor(() => brandReplies().some((b) => b.record.reply?.parent.uri === root.uri), 15_000, 'the reply on Bluesky');
+    await slack.waitFor(() => brandReplies().some((b) => b.record.reply?.parent.uri === root.uri), PATIENT_MS, 'the reply on Bluesky');
     const answer = brandReplies().find((b) => b.record.reply?.parent.uri === root.uri)!;
     expect(answer.record).toMatchObject({ text: 'Sorry Omar, which version are you on?', reply: { root: { uri: root.uri, cid: root.cid }, parent: { uri: root.uri, cid: root.cid } } });
-    await expect.poll(async () => (await database.db.selectFrom('replies').selectAll().where('mention_id', '=', first.id).executeTakeFirst())?.status, { timeout: 15_000 }).toBe('sent');
+    await expect.poll(async () => (await database.db.selectFrom('replies').selectAll().where('mention_id', '=', first.id).executeTakeFirst())?.status, { timeout: PATIENT_MS }).toBe('sent');
     const reply = await database.db.selectFrom('replies').selectAll().where('mention_id', '=', first.id).executeTakeFirstOrThrow();
     expect(reply).toMatchObject({ destination: 'bluesky', external_id: answer.uri, external_url: `https://bsky.app/profile/brand.bsky.social/post/${answer.uri.split('/').at(-1)!}` });
-    await slack.waitFor(() => slack.thread(TRIAGE, first.card_ts!).some((t) => (t.text ?? '').includes('publicly on Bluesky')), 15_000, 'the thread line');
+    await slack.waitFor(() => slack.thread(TRIAGE, first.card_ts!).some((t) => (t.text ?? '').includes('publicly on Bluesky')), PATIENT_MS, 'the thread line');
 
     // The customer answers in the thread; a reply to that answer keeps the thread's root.
     const followUp = fake.post({ handle: 'omar.bsky.social', text: 'version 4.2', replyTo: { uri: answer.uri, cid: answer.cid, root: { uri: root.uri, cid: root.cid } } });
@@ -69,7 +70,7 @@ describe('Bluesky, end to end', () => {
     expect(row).toMatchObject({ case_id: first.id, direction: 'inbound', in_reply_to: answer.uri });
     expect(row.raw).toMatchObject({ record: { reply: { root: { uri: root.uri }, parent: { uri: answer.uri } } } });
     expect(await database.db.selectFrom('mentions').select('id').where('external_id', '=', followUp.uri).executeTakeFirst()).toBeUndefined();
-    await slack.waitFor(() => slack.thread(TRIAGE, first.card_ts!).some((t) => (t.text ?? '').includes('version 4.2')), 15_000, 'the follow-up in the card thread');
+    await slack.waitFor(() => slack.thread(TRIAGE, first.card_ts!).some((t) => (t.text ?? '').includes('version 4.2')), PATIENT_MS, 'the follow-up in the card thread');
     const c = await database.db.selectFrom('mentions').select(['customer_posts', 'waiting_since', 'owner_id']).where('id', '=', first.id).executeTakeFirstOrThrow();
     expect(c.customer_posts).toBe(2);
     expect(c.waiting_since).not.toBeNull();
@@ -82,7 +83,7 @@ describe('Bluesky, end to end', () => {
     const cardsBefore = slack.topLevel(TRIAGE).length;
     const own = fake.brandPost({ text: 'Yes, 10 to 4!', replyTo: { uri: q.uri, cid: q.cid } });
     await app.bluesky.pollNow();
-    await expect.poll(async () => (await database.db.selectFrom('mentions').select('status').where('id', '=', m.id).executeTakeFirstOrThrow()).status, { timeout: 15_000 }).toBe('replied');
+    await expect.poll(async () => (await database.db.selectFrom('mentions').select('status').where('id', '=', m.id).executeTakeFirstOrThrow()).status, { timeout: PATIENT_MS }).toBe('replied');
     const post = await database.db.selectFrom('posts').selectAll().where('external_id', '=', own.uri).executeTakeFirstOrThrow();
     expect(post).toMatchObject({ case_id: m.id, direction: 'outbound', via: 'outside' });
     const r = await database.db.selectFrom('case_responses').selectAll().where('case_id', '=', m.id).executeTakeFirstOrThrow();
@@ -97,7 +98,7 @@ describe('Bluesky, end to end', () => {
     const before = slack.ephemerals.length;
     const posted = brandReplies().length;
     await submitReply(app, (await openReply(app, slack, m)).privateMetadata, 'Sure, here is how', 'dm');
-    await slack.waitFor(() => slack.ephemerals.length > before, 15_000, 'the ephemeral');
+    await slack.waitFor(() => slack.ephemerals.length > before, PATIENT_MS, 'the ephemeral');
     expect(slack.ephemerals.at(-1)!.text).toContain('Bluesky offers no private reply');
     expect(brandReplies()).toHaveLength(posted);
     expect((await database.db.selectFrom('mentions').select('status').where('id', '=', m.id).executeTakeFirstOrThrow()).status).toBe('new');

@@ -7,6 +7,7 @@ import { TRIAGE, sampleMention, startTestApp, type TestApp } from '../support/ap
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { mastodonEnv, metricValue, openReply, readyCheck, submitReply, waitForCard } from '../support/networks.js';
 import { cardsByMention } from '../support/x.js';
+import { PATIENT_MS } from '../support/patience.js';
 
 let slack: FakeSlack;
 let fake: FakeMastodon;
@@ -27,8 +28,10 @@ afterAll(async () => {
   await Promise.all([slack?.close(), fake?.close()]);
   await tdb?.drop();
 });
+// The tests run in any order: a token one of them revoked works again for the next.
 beforeEach(() => {
   slack.setChannelMembers(TRIAGE, ['UALICE']);
+  fake.revokeToken(false);
 });
 
 const brandAnswerTo = (statusId: string) => fake.statuses.find((s) => s.account.id === fake.brand.id && s.in_reply_to_id === statusId);
@@ -56,15 +59,15 @@ describe('Mastodon, end to end', () => {
     const { privateMetadata, view } = await openReply(app, slack, m);
     expect(JSON.stringify(view.blocks)).toContain('Posted on Mastodon as the brand');
     await submitReply(app, privateMetadata, 'Yes, from 10 to 4!', 'public');
-    await slack.waitFor(() => brandAnswerTo(s.id) !== undefined, 15_000, 'the reply on Mastodon');
+    await slack.waitFor(() => brandAnswerTo(s.id) !== undefined, PATIENT_MS, 'the reply on Mastodon');
     const answer = brandAnswerTo(s.id)!;
     expect(answer.visibility).toBe('unlisted');
     // Addressed with @acct (shown by its local part, as Mastodon renders it), which notifies the author.
     expect(htmlToText(answer.content)).toBe('@piet Yes, from 10 to 4!');
     expect(answer.mentions.map((x) => x.acct)).toEqual(['piet@social.example']);
-    await expect.poll(async () => (await replyRow(m.id))?.status, { timeout: 15_000 }).toBe('sent');
+    await expect.poll(async () => (await replyRow(m.id))?.status, { timeout: PATIENT_MS }).toBe('sent');
     expect(await replyRow(m.id)).toMatchObject({ destination: 'mastodon', mode: 'public', external_id: answer.id, external_url: answer.url });
-    await slack.waitFor(() => slack.thread(TRIAGE, m.card_ts!).some((t) => (t.text ?? '').includes('publicly on Mastodon')), 15_000, 'the thread line');
+    await slack.waitFor(() => slack.thread(TRIAGE, m.card_ts!).some((t) => (t.text ?? '').includes('publicly on Mastodon')), PATIENT_MS, 'the thread line');
   });
 
   it('a private reply is a direct message in the thread, addressed to the author', async () => {
@@ -72,12 +75,12 @@ describe('Mastodon, end to end', () => {
     await app.mastodon.pollNow();
     const m = await waitForCard(slack, database, 'mastodon', s.id);
     await submitReply(app, (await openReply(app, slack, m)).privateMetadata, 'Send it to us here, Noor.', 'dm');
-    await slack.waitFor(() => brandAnswerTo(s.id) !== undefined, 15_000, 'the direct message');
+    await slack.waitFor(() => brandAnswerTo(s.id) !== undefined, PATIENT_MS, 'the direct message');
     const dm = brandAnswerTo(s.id)!;
     expect(dm.visibility).toBe('direct');
     expect(dm.mentions.map((x) => x.acct)).toEqual(['noor']);
-    await expect.poll(async () => (await replyRow(m.id))?.status, { timeout: 15_000 }).toBe('sent');
-    await slack.waitFor(() => slack.thread(TRIAGE, m.card_ts!).some((t) => (t.text ?? '').includes('by direct message on Mastodon')), 15_000, 'the thread line');
+    await expect.poll(async () => (await replyRow(m.id))?.status, { timeout: PATIENT_MS }).toBe('sent');
+    await slack.waitFor(() => slack.thread(TRIAGE, m.card_ts!).some((t) => (t.text ?? '').includes('by direct message on Mastodon')), PATIENT_MS, 'the thread line');
   });
 
   // Needs the case-joining ingest (posts join cases by in_reply_to, outbound posts count as the
@@ -90,16 +93,16 @@ describe('Mastodon, end to end', () => {
     // The brand answers in the Mastodon app (outside earshot): its own statuses are read too.
     const own = fake.brandStatus({ text: '@nora so sorry, checking now', inReplyTo: s.id });
     await app.mastodon.pollNow();
-    await expect.poll(async () => (await database.db.selectFrom('mentions').select('status').where('id', '=', m.id).executeTakeFirstOrThrow()).status, { timeout: 15_000 }).toBe('replied');
+    await expect.poll(async () => (await database.db.selectFrom('mentions').select('status').where('id', '=', m.id).executeTakeFirstOrThrow()).status, { timeout: PATIENT_MS }).toBe('replied');
     expect(await database.db.selectFrom('posts').selectAll().where('external_id', '=', own.id).executeTakeFirstOrThrow()).toMatchObject({ case_id: m.id, direction: 'outbound', via: 'outside' });
     // The customer answers the brand's status: the same case, waiting again, no new card.
     const again = fake.mention({ acct: 'nora', text: '@brand still nothing', inReplyTo: own.id });
     await app.mastodon.pollNow();
-    await expect.poll(async () => (await database.db.selectFrom('posts').select('case_id').where('external_id', '=', again.id).executeTakeFirst())?.case_id, { timeout: 15_000 }).toBe(m.id);
+    await expect.poll(async () => (await database.db.selectFrom('posts').select('case_id').where('external_id', '=', again.id).executeTakeFirst())?.case_id, { timeout: PATIENT_MS }).toBe(m.id);
     const c = await database.db.selectFrom('mentions').select(['customer_posts', 'waiting_since']).where('id', '=', m.id).executeTakeFirstOrThrow();
     expect(c.customer_posts).toBe(2);
     expect(c.waiting_since).not.toBeNull();
-    await slack.waitFor(() => slack.thread(TRIAGE, m.card_ts!).some((t) => (t.text ?? '').includes('still nothing')), 15_000, 'the follow-up in the card thread');
+    await slack.waitFor(() => slack.thread(TRIAGE, m.card_ts!).some((t) => (t.text ?? '').includes('still nothing')), PATIENT_MS, 'the follow-up in the card thread');
     expect(slack.topLevel(TRIAGE).length).toBe(cardsBefore);
   });
 
@@ -132,13 +135,21 @@ describe('Mastodon, end to end', () => {
 
   it('a revoked token shows in /readyz (not required, with what to do) and stops only Mastodon', async () => {
     fake.revokeToken();
-    await app.mastodon.pollNow();
-    const r = await fetch(`${app.url}/readyz`);
-    expect(r.status).toBe(200);
-    expect(await readyCheck(app, 'mastodon')).toMatchObject({ ok: false, required: false, detail: expect.stringContaining('MASTODON_ACCESS_TOKEN') });
-    expect(await metricValue(app, 'earshot_source_requests_total', { source: 'mastodon', status: '401' })).toBeGreaterThan(0);
-    // The rest of earshot keeps working: another network's mention still becomes a card.
-    const w = await app.webhook(sampleMention({ source: 'threads' }));
-    expect(w.status).toBe(202);
+    try {
+      await app.mastodon.pollNow();
+      const r = await fetch(`${app.url}/readyz`);
+      expect(r.status).toBe(200);
+      expect(await readyCheck(app, 'mastodon')).toMatchObject({ ok: false, required: false, detail: expect.stringContaining('MASTODON_ACCESS_TOKEN') });
+      expect(await metricValue(app, 'earshot_source_requests_total', { source: 'mastodon', status: '401' })).toBeGreaterThan(0);
+      // The rest of earshot keeps working: another network's mention still becomes a card.
+      const w = await app.webhook(sampleMention({ source: 'threads' }));
+      expect(w.status).toBe(202);
+    } finally {
+      // A refused token pauses reading until a restart (with a new token): the tests after this
+      // one, in whatever order, get an app that reads again.
+      await app.stop();
+      fake.revokeToken(false);
+      app = await start();
+    }
   });
 });

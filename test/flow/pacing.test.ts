@@ -6,6 +6,7 @@ import { TRIAGE, sampleMention, type TestApp } from '../support/app.js';
 import type { TestDatabase } from '../support/db.js';
 import { startFlow, stopFlow } from '../support/flow.js';
 import { blockAction } from '../support/slack-requests.js';
+import { PATIENT_MS } from '../support/patience.js';
 
 let slack: FakeSlack;
 let tdb: TestDatabase;
@@ -22,7 +23,7 @@ async function card() {
   const m = sampleMention();
   await app.webhook(m);
   const row = await database.db.selectFrom('mentions').selectAll().where('external_id', '=', String(m.id)).executeTakeFirstOrThrow();
-  await slack.waitFor(() => slack.topLevel(TRIAGE).some((x) => (x.metadata?.event_payload as any)?.mention_id === row.id), 15_000, 'the card');
+  await slack.waitFor(() => slack.topLevel(TRIAGE).some((x) => (x.metadata?.event_payload as any)?.mention_id === row.id), PATIENT_MS, 'the card');
   return row;
 }
 
@@ -34,7 +35,7 @@ describe('one person clicking in a loop', () => {
     );
     const fresh = await card();
     await loop;
-    await slack.waitFor(() => slack.ephemerals.some((e) => e.user === 'UALICE' && (e.text ?? '').includes('earshot paces each person')), 15_000, 'the pacing note');
+    await slack.waitFor(() => slack.ephemerals.some((e) => e.user === 'UALICE' && (e.text ?? '').includes('earshot paces each person')), PATIENT_MS, 'the pacing note');
     // card() waited for the new mention's card in the channel while the loop ran.
     expect(slack.topLevel(TRIAGE).some((x) => (x.metadata?.event_payload as any)?.mention_id === fresh.id)).toBe(true);
     const claims = await database.db.selectFrom('mention_events').select('id').where('mention_id', '=', m.id).where('kind', '=', 'claimed').execute();

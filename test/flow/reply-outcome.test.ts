@@ -9,6 +9,7 @@ import { TRIAGE, startTestApp, type TestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { blockAction, viewSubmission } from '../support/slack-requests.js';
 import { waitForCards, xEnv } from '../support/x.js';
+import { PATIENT_MS } from '../support/patience.js';
 
 // A reply X accepted is recorded whatever happens next, and is posted once per submission.
 
@@ -46,7 +47,7 @@ async function mentionFromX(text: string): Promise<MentionRow> {
 async function openReply(m: MentionRow, user = 'UALICE'): Promise<string> {
   const before = slack.views.opened.length;
   await app.interact(blockAction({ user, actionId: ACTION.reply, value: String(m.id), messageTs: m.card_ts!, channel: TRIAGE }));
-  await slack.waitFor(() => slack.views.opened.length > before, 15_000, 'reply modal');
+  await slack.waitFor(() => slack.views.opened.length > before, PATIENT_MS, 'reply modal');
   const opened = slack.views.opened.at(-1) as any;
   return (opened.view ?? opened).private_metadata;
 }
@@ -68,7 +69,8 @@ function submission(privateMetadata: string, text: string, opts: { user?: string
 const repliesTo = (m: MentionRow) => fake.tweets.filter((t) => t.inReplyToTweetId === m.external_id);
 const replyRows = (id: number) => database.db.selectFrom('replies').selectAll().where('mention_id', '=', id).orderBy('id').execute();
 const mention = (id: number) => database.db.selectFrom('mentions').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-const toldTo = (user: string) => slack.ephemerals.filter((e) => e.user === user);
+/** What `user` was told, from ephemeral number `since` on (the fake Slack is shared by the tests, run in any order). */
+const toldTo = (user: string, since = 0) => slack.ephemerals.slice(since).filter((e) => e.user === user);
 
 /**
  * A real database fault on the first write that marks one mention's reply sent (the write right
@@ -107,11 +109,12 @@ describe('a reply’s outcome is never lost or doubled', () => {
     const undo = await onFirstSentWrite(m.id, 'fail');
     try {
       const payload = submission(meta, 'So sorry! A new one ships today.', { viewId: 'VRETRY1', hash: 'h1' });
+      const since = slack.ephemerals.length;
       expect((await app.interact(payload)).status).toBe(200);
-      await slack.waitFor(() => toldTo('UALICE').some((e) => (e.text ?? '').includes('Your reply was posted')), 15_000, 'the posted note');
+      await slack.waitFor(() => toldTo('UALICE', since).some((e) => (e.text ?? '').includes('Your reply was posted')), PATIENT_MS, 'the posted note');
       expect(repliesTo(m)).toHaveLength(1);
       const tweet = repliesTo(m)[0]!;
-      const note = toldTo('UALICE').find((e) => (e.text ?? '').includes('Your reply was posted'))!;
+      const note = toldTo('UALICE', since).find((e) => (e.text ?? '').includes('Your reply was posted'))!;
       expect(note.text).toContain(`https://x.com/acme/status/${tweet.id}`);
       expect(note.text).not.toContain('not sent');
       const rows = await replyRows(m.id);
@@ -123,7 +126,9 @@ describe('a reply’s outcome is never lost or doubled', () => {
       const calls = fake.requestsTo('tweet').length;
       const told = slack.ephemerals.length;
       expect((await app.interact(payload)).status).toBe(200);
-      await expect.poll(async () => (await replyRows(m.id)).length).toBe(1);
+      // The retry was acked at once; what it does is done when the app has no handler running.
+      await app.handlers.idle();
+      await expect.poll(async () => (await replyRows(m.id)).length, { timeout: PATIENT_MS }).toBe(1);
       expect(fake.requestsTo('tweet')).toHaveLength(calls);
       expect(repliesTo(m)).toHaveLength(1);
       expect(slack.ephemerals.slice(told).some((e) => (e.text ?? '').includes('not sent'))).toBe(false);
@@ -137,15 +142,16 @@ describe('a reply’s outcome is never lost or doubled', () => {
     const meta = await openReply(m);
     const undo = await onFirstSentWrite(m.id, 'close');
     try {
+      const since = slack.ephemerals.length;
       await app.interact(submission(meta, 'Glad you found it!'));
-      await slack.waitFor(() => toldTo('UALICE').some((e) => (e.text ?? '').includes('closed meanwhile')), 15_000, 'the closed note');
+      await slack.waitFor(() => toldTo('UALICE', since).some((e) => (e.text ?? '').includes('closed meanwhile')), PATIENT_MS, 'the closed note');
       const tweet = repliesTo(m)[0]!;
-      expect(toldTo('UALICE').find((e) => (e.text ?? '').includes('closed meanwhile'))!.text).toContain(`https://x.com/acme/status/${tweet.id}`);
+      expect(toldTo('UALICE', since).find((e) => (e.text ?? '').includes('closed meanwhile'))!.text).toContain(`https://x.com/acme/status/${tweet.id}`);
       expect((await mention(m.id)).status).toBe('closed_no_reply');
       expect(await replyRows(m.id)).toMatchObject([{ status: 'sent', external_id: tweet.id }]);
       const event = await database.db.selectFrom('mention_events').selectAll().where('mention_id', '=', m.id).where('kind', '=', 'replied_after_close').executeTakeFirst();
       expect(event).toMatchObject({ actor_id: 'UALICE', to_status: 'closed_no_reply' });
-      await slack.waitFor(() => slack.thread(TRIAGE, m.card_ts!).some((t) => (t.text ?? '').includes('replied after it was closed')), 15_000, 'the thread line');
+      await slack.waitFor(() => slack.thread(TRIAGE, m.card_ts!).some((t) => (t.text ?? '').includes('replied after it was closed')), PATIENT_MS, 'the thread line');
     } finally {
       await undo();
     }
@@ -156,14 +162,16 @@ describe('a reply’s outcome is never lost or doubled', () => {
     const meta = await openReply(m);
     const payload = submission(meta, 'Hello! How can we help?', { viewId: 'VDOUBLE', hash: 'h1' });
     fake.setLatency(200);
+    const since = slack.ephemerals.length;
     try {
       await Promise.all([app.interact(payload), app.interact(payload)]);
-      await expect.poll(async () => (await replyRows(m.id)).map((r) => r.status)).toEqual(['sent']);
+      await expect.poll(async () => (await replyRows(m.id)).map((r) => r.status), { timeout: PATIENT_MS }).toEqual(['sent']);
+      await app.handlers.idle();
     } finally {
       fake.setLatency(0);
     }
     expect(repliesTo(m)).toHaveLength(1);
-    expect(toldTo('UALICE').some((e) => (e.text ?? '').includes('not sent'))).toBe(false);
+    expect(toldTo('UALICE', since).some((e) => (e.text ?? '').includes('not sent'))).toBe(false);
   });
 
   it('someone replied after the modal opened: the second responder sees their text and may send anyway', async () => {
@@ -171,7 +179,7 @@ describe('a reply’s outcome is never lost or doubled', () => {
     const bobMeta = await openReply(m, 'UBOB');
     const aliceMeta = await openReply(m, 'UALICE');
     await app.interact(submission(aliceMeta, 'Yes, 10 to 4!'));
-    await expect.poll(async () => (await replyRows(m.id)).map((r) => r.status), { timeout: 15_000 }).toEqual(['sent']);
+    await expect.poll(async () => (await replyRows(m.id)).map((r) => r.status), { timeout: PATIENT_MS }).toEqual(['sent']);
 
     const r = await app.interact(submission(bobMeta, 'We are open on Sundays.', { user: 'UBOB' }));
     const answer = JSON.parse(r.body);
@@ -186,7 +194,7 @@ describe('a reply’s outcome is never lost or doubled', () => {
     // Bob decides to send his as well.
     const block = answer.view.blocks.find((b: any) => String(b.block_id).startsWith(INPUT.replyText.block)).block_id;
     await app.interact(submission(answer.view.private_metadata, 'We are open on Sundays.', { user: 'UBOB', block }));
-    await slack.waitFor(() => repliesTo(m).length === 2, 15_000, 'Bob’s reply on X');
+    await slack.waitFor(() => repliesTo(m).length === 2, PATIENT_MS, 'Bob’s reply on X');
     expect(repliesTo(m).map((t) => t.text)).toEqual(['Yes, 10 to 4!', 'We are open on Sundays.']);
   });
 
@@ -194,6 +202,7 @@ describe('a reply’s outcome is never lost or doubled', () => {
     const m = await mentionFromX('@acme can I change my address?');
     const [bobMeta, aliceMeta] = [await openReply(m, 'UBOB'), await openReply(m, 'UALICE')];
     fake.setLatency(300);
+    const since = slack.ephemerals.length;
     let answers;
     try {
       answers = await Promise.all([
@@ -204,7 +213,7 @@ describe('a reply’s outcome is never lost or doubled', () => {
         .poll(async () => {
           const rows = await replyRows(m.id);
           return rows.some((r) => r.status === 'sent') && !rows.some((r) => r.status === 'sending');
-        }, { timeout: 15_000 })
+        }, { timeout: PATIENT_MS })
         .toBe(true);
     } finally {
       fake.setLatency(0);
@@ -215,9 +224,9 @@ describe('a reply’s outcome is never lost or doubled', () => {
     const loserAnswer = answers[winner === 'UALICE' ? 1 : 0]!;
     const updated = loserAnswer.body.includes('"response_action":"update"');
     if (!updated) {
-      await slack.waitFor(() => toldTo(loser).some((e) => (e.text ?? '').includes(`<@${winner}>`)), 15_000, 'the loser is told');
-      expect(toldTo(loser).at(-1)!.text).toContain(repliesTo(m)[0]!.text);
-      expect(JSON.stringify(toldTo(loser).at(-1)!.blocks)).toContain('Edit and send anyway');
+      await slack.waitFor(() => toldTo(loser, since).some((e) => (e.text ?? '').includes(`<@${winner}>`)), PATIENT_MS, 'the loser is told');
+      expect(toldTo(loser, since).at(-1)!.text).toContain(repliesTo(m)[0]!.text);
+      expect(JSON.stringify(toldTo(loser, since).at(-1)!.blocks)).toContain('Edit and send anyway');
     } else {
       expect(loserAnswer.body).toContain(repliesTo(m)[0]!.text);
     }
@@ -231,7 +240,7 @@ describe('reply length and cost as X counts them', () => {
     expect(text.length).toBeGreaterThan(280);
     const r = await app.interact(submission(await openReply(m), text));
     expect(r.body).not.toContain('errors');
-    await slack.waitFor(() => repliesTo(m).length === 1, 15_000, 'the reply on X');
+    await slack.waitFor(() => repliesTo(m).length === 1, PATIENT_MS, 'the reply on X');
   });
 
   it('CJK characters count 2: the modal says how far over it is', async () => {

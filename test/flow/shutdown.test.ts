@@ -51,7 +51,8 @@ describe('earshot.stop()', () => {
       await app.handlers.idle();
       const pendingJobs = async () =>
         Number((await app.database.db.selectFrom('slack_jobs').select((eb) => eb.fn.countAll().as('n')).where('status', '=', 'pending').executeTakeFirstOrThrow()).n);
-      for (let i = 0; i < 250 && ((await pendingJobs()) > 0 || app.queue.busy > 0); i++) await new Promise((r) => setTimeout(r, 20));
+      const settled = Date.now() + PATIENT_MS;
+      while (Date.now() < settled && ((await pendingJobs()) > 0 || app.queue.busy > 0)) await new Promise((r) => setTimeout(r, 20));
       expect(await pendingJobs()).toBe(0);
 
       slack.setLatency(SLOW_SLACK_MS);

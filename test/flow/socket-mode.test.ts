@@ -72,7 +72,7 @@ async function newCard() {
 async function claim(user: string) {
   const m = await newCard();
   const env = await socket.send('interactive', blockAction({ user, actionId: ACTION.claim, value: String(m.id), messageTs: m.card_ts, channel: TRIAGE }));
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + PATIENT_MS;
   for (;;) {
     const row = await database.db.selectFrom('mentions').select(['status', 'owner_id']).where('id', '=', m.id).executeTakeFirstOrThrow();
     if (row.owner_id === user) return { env, row };

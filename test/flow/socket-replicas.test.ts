@@ -9,6 +9,7 @@ import { startFakeSlack, type FakeSlack } from '../fakes/slack-server.js';
 import { startFakeSocketMode, type FakeSocketMode } from '../fakes/socket-mode.js';
 import { TRIAGE, sampleMention, startTestApp, waitForCardTs, type TestApp } from '../support/app.js';
 import { createTestDatabase, usingServer, type TestDatabase } from '../support/db.js';
+import { PATIENT_MS } from '../support/patience.js';
 import { blockAction } from '../support/slack-requests.js';
 
 let slack: FakeSlack;
@@ -45,8 +46,14 @@ async function card(): Promise<{ id: number; ts: string }> {
   return { id: row.id, ts: await waitForCardTs(databases[0]!, row.id) };
 }
 
+/** Claims counted by both replicas together (a counter since start: the tests run in any order). */
+async function claimsCounted(): Promise<number> {
+  const counts = await Promise.all(apps.map(async (a) => (await (await fetch(`${a.url}/metrics`)).text()).match(/^earshot_claims_total (\d+)/m)?.[1]));
+  return counts.map(Number).reduce((a, b) => a + b, 0);
+}
+
 async function claimedOnce(id: number): Promise<void> {
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + PATIENT_MS;
   for (;;) {
     const events = await databases[0]!.db.selectFrom('mention_events').select('id').where('mention_id', '=', id).where('kind', '=', 'claimed').execute();
     if (events.length > 0) {
@@ -63,17 +70,22 @@ async function claimedOnce(id: number): Promise<void> {
 describe.skipIf(!usingServer)('two replicas in Socket Mode', () => {
   it('each holds a link; envelopes are spread over both and each is handled once', async () => {
     await socket.waitFor(() => socket.open.length === 2 && apps.every((a) => a.slack.socket!.status().connected), 'two links');
+    const before = await claimsCounted();
     const cards = [await card(), await card(), await card(), await card()];
+    // Both links again right before the envelopes go out (each is sent to the next open link).
+    await socket.waitFor(() => socket.open.length === 2, 'two links');
     const sent = await Promise.all(cards.map((c, i) => socket.send('interactive', blockAction({ user: i % 2 ? 'UBOB' : 'UALICE', actionId: ACTION.claim, value: String(c.id), messageTs: c.ts, channel: TRIAGE }))));
     expect(new Set(sent.map((e) => e.connection)).size).toBe(2);
     for (const c of cards) await claimedOnce(c.id);
-    const metrics = await Promise.all(apps.map(async (a) => (await (await fetch(`${a.url}/metrics`)).text()).match(/^earshot_claims_total (\d+)/m)?.[1]));
-    expect(metrics.map(Number).reduce((a, b) => a + b, 0)).toBe(4);
+    expect((await claimsCounted()) - before).toBe(4);
   });
 
   it('while one replica refreshes, the other takes the envelopes', async () => {
+    await socket.waitFor(() => socket.open.length === 2 && apps.every((a) => a.slack.socket!.status().connected), 'two links');
     const opened = socket.opened;
-    slack.failNext('apps.connections.open', { status: 500, times: 3 });
+    // apps.connections.open fails until the test lets it work again, so the gap lasts as long as the
+    // test needs it (a few quick failures would let the link come back before the envelope is sent).
+    slack.failNext('apps.connections.open', { status: 500, times: 1_000 });
     // Slack asks one link to refresh: the envelopes meanwhile go to the link still open.
     const [first] = socket.open;
     socket.disconnect('refresh_requested', first);
@@ -82,6 +94,8 @@ describe.skipIf(!usingServer)('two replicas in Socket Mode', () => {
     const env = await socket.send('interactive', blockAction({ user: 'UALICE', actionId: ACTION.claim, value: String(c.id), messageTs: c.ts, channel: TRIAGE }));
     expect(env.connection).not.toBe(first);
     await claimedOnce(c.id);
+    expect(slack.callsTo('apps.connections.open').filter((call) => call.status === 500).length).toBeGreaterThan(0);
+    slack.clearFaults();
     await socket.waitFor(() => socket.opened > opened && socket.open.length === 2, 'the refreshed link back');
   });
 });

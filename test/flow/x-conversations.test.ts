@@ -10,6 +10,7 @@ import { startFakeX, type FakeX } from '../fakes/x-server.js';
 import { TRIAGE, startTestApp, type TestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { waitForCards, xEnv } from '../support/x.js';
+import { PATIENT_MS } from '../support/patience.js';
 
 const MINUTE = 60_000;
 let slack: FakeSlack;
@@ -33,7 +34,7 @@ afterAll(async () => {
 const caseOf = (postId: string) => database.db.selectFrom('mentions').selectAll().where('source', '=', 'x').where('external_id', '=', postId).executeTakeFirstOrThrow();
 
 async function settle(): Promise<void> {
-  const end = Date.now() + 15_000;
+  const end = Date.now() + PATIENT_MS;
   for (;;) {
     const r = await database.db.selectFrom('slack_jobs').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'pending').executeTakeFirstOrThrow();
     if (Number(r.n) === 0 && app.queue.busy === 0) return;

@@ -9,6 +9,7 @@ import { addBrandPost, addCustomerPost } from '../support/cases.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { blockAction, viewSubmission } from '../support/slack-requests.js';
 import { waitForCards, xEnv } from '../support/x.js';
+import { PATIENT_MS } from '../support/patience.js';
 
 // A reply from the card answers the customer's latest post of the case, not the first one.
 
@@ -52,7 +53,7 @@ async function followUp(m: MentionRow, text: string, at: Date) {
 async function reply(m: MentionRow, text: string, mode: 'public' | 'dm') {
   const before = slack.views.opened.length;
   await app.interact(blockAction({ user: 'UALICE', actionId: ACTION.reply, value: String(m.id), messageTs: m.card_ts!, channel: TRIAGE }));
-  await slack.waitFor(() => slack.views.opened.length > before, 15_000, 'reply modal');
+  await slack.waitFor(() => slack.views.opened.length > before, PATIENT_MS, 'reply modal');
   const opened = slack.views.opened.at(-1) as any;
   const view = opened.view ?? opened;
   const r = await app.interact(
@@ -81,7 +82,7 @@ describe('replying to a conversation on X', () => {
     expect(order.every((i) => i >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(shown).toContain('your reply answers this');
-    await slack.waitFor(() => fake.tweets.some((t) => t.text === 'Kim, it left our warehouse today.'), 15_000, 'the reply on X');
+    await slack.waitFor(() => fake.tweets.some((t) => t.text === 'Kim, it left our warehouse today.'), PATIENT_MS, 'the reply on X');
     const sent = fake.tweets.find((t) => t.text === 'Kim, it left our warehouse today.')!;
     expect(sent.inReplyToTweetId).toBe(latest.id);
     expect(sent.inReplyToTweetId).not.toBe(m.external_id);
@@ -91,7 +92,7 @@ describe('replying to a conversation on X', () => {
     const m = await caseFromX('@acme hello?', { id: '9102', username: 'lou' });
     await database.db.deleteFrom('posts').where('case_id', '=', m.id).execute();
     await reply(m, 'Hi Lou, how can we help?', 'public');
-    await slack.waitFor(() => fake.tweets.some((t) => t.text === 'Hi Lou, how can we help?'), 15_000, 'the reply on X');
+    await slack.waitFor(() => fake.tweets.some((t) => t.text === 'Hi Lou, how can we help?'), PATIENT_MS, 'the reply on X');
     expect(fake.tweets.find((t) => t.text === 'Hi Lou, how can we help?')!.inReplyToTweetId).toBe(m.external_id);
   });
 
@@ -102,7 +103,7 @@ describe('replying to a conversation on X', () => {
     const onX = fake.addPost({ text: '@acme here is my order number', authorId: '9104' });
     await addCustomerPost(database.db, m.id, { externalId: onX.id, authorExternalId: '9104', postedAt: new Date(m.posted_at.getTime() + 60_000) });
     await reply(m, 'Thanks Mo, refund on its way.', 'dm');
-    await slack.waitFor(() => fake.dms.some((d) => d.text === 'Thanks Mo, refund on its way.'), 15_000, 'the DM');
+    await slack.waitFor(() => fake.dms.some((d) => d.text === 'Thanks Mo, refund on its way.'), PATIENT_MS, 'the DM');
     expect(fake.dms.find((d) => d.text === 'Thanks Mo, refund on its way.')!.participantId).toBe('9104');
   });
 });

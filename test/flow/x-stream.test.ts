@@ -103,4 +103,19 @@ describe('stream mode', () => {
     await waitForCards(slack, database, [real.id]);
     expect((await xMentions(database)).has(own.id)).toBe(false);
   });
+
+  it('stopped while a reconnect is on its way: that connection is closed when it lands', async () => {
+    // X answers slowly, and the first connection attempt fails: the second is still waiting for its
+    // answer when the app stops.
+    fake.setLatency(2_000);
+    fake.failNext('stream', 503);
+    app = await startTestApp({ slack, database, env: xEnv(fake, { X_MODE: 'stream' }), extra: { x: { reconnectDelayMs: () => 50 } } });
+    // A request's endpoint is known once answered; its path as soon as it arrives.
+    const attempts = () => fake.requests.filter((r) => r.path === '/2/tweets/search/stream');
+    await waitUntil(() => attempts().length === 2, PATIENT_MS, 'the second connection attempt');
+    await app.stop();
+    app = undefined;
+    await waitUntil(() => attempts()[1]!.status === 200, PATIENT_MS, 'the second attempt answered');
+    await waitUntil(() => !fake.streamConnected, PATIENT_MS, 'the late connection closed');
+  });
 });

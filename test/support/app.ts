@@ -6,6 +6,7 @@ import { createLogger } from '../../src/logger.js';
 import { signWebhook } from '../../src/sources/webhook.js';
 import type { FakeSlack } from '../fakes/slack-server.js';
 import { SIGNING_SECRET, commandBody, interactionBody, slackHeaders } from './slack-requests.js';
+import { PATIENT_MS } from './patience.js';
 
 export const TRIAGE = 'CTRIAGE01';
 export const ESCALATIONS = 'CESCAL01';
@@ -99,7 +100,7 @@ export function sampleMention(over: Partial<Record<string, unknown>> & { author?
 }
 
 /** Waits until the card of mention `id` is posted and its ts stored (the queue stores it just after Slack answers). */
-export async function waitForCardTs(database: Database, id: number, timeoutMs = 10_000): Promise<string> {
+export async function waitForCardTs(database: Database, id: number, timeoutMs = PATIENT_MS): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const row = await database.db.selectFrom('mentions').select('card_ts').where('id', '=', id).executeTakeFirst();

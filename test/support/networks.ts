@@ -7,6 +7,7 @@ import type { FakeSlack } from '../fakes/slack-server.js';
 import { TRIAGE, type TestApp } from './app.js';
 import { blockAction, viewSubmission } from './slack-requests.js';
 import { cardsByMention } from './x.js';
+import { PATIENT_MS } from './patience.js';
 
 /** Environment that points the app at the fake Bluesky (the brand's app password). */
 export function blueskyEnv(fake: FakeBluesky): Record<string, string> {
@@ -19,7 +20,7 @@ export function mastodonEnv(fake: FakeMastodon): Record<string, string> {
 }
 
 /** Waits until the post `externalId` of `source` is a mention whose card is in the channel and stored; returns the row. */
-export async function waitForCard(slack: FakeSlack, database: Database, source: string, externalId: string, timeoutMs = 15_000): Promise<MentionRow> {
+export async function waitForCard(slack: FakeSlack, database: Database, source: string, externalId: string, timeoutMs = PATIENT_MS): Promise<MentionRow> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const row = await database.db.selectFrom('mentions').selectAll().where('source', '=', source).where('external_id', '=', externalId).executeTakeFirst();
@@ -33,7 +34,7 @@ export async function waitForCard(slack: FakeSlack, database: Database, source: 
 export async function openReply(app: TestApp, slack: FakeSlack, m: MentionRow, user = 'UALICE'): Promise<{ privateMetadata: string; view: any }> {
   const before = slack.views.opened.length;
   await app.interact(blockAction({ user, actionId: ACTION.reply, value: String(m.id), messageTs: m.card_ts!, channel: TRIAGE }));
-  await slack.waitFor(() => slack.views.opened.length > before, 15_000, 'reply modal');
+  await slack.waitFor(() => slack.views.opened.length > before, PATIENT_MS, 'reply modal');
   const opened = slack.views.opened.at(-1) as any;
   const view = opened.view ?? opened;
   return { privateMetadata: view.private_metadata, view };

@@ -79,8 +79,18 @@ export class XStream {
 
     const stream = client.v2.searchStream({ ...X_READ_FIELDS, autoConnect: false });
     this.stream = stream;
-    stream.on(ETwitterStreamEvent.Connected, () => this.onConnected());
-    stream.on(ETwitterStreamEvent.Reconnected, () => this.onConnected());
+    // The library's close() ends the connection it has, not one still on its way: a (re)connect
+    // that lands after stop() is closed here, and no further attempt follows (autoReconnect off).
+    const connected = () => {
+      if (this.stopped) close();
+      else this.onConnected();
+    };
+    const close = () => {
+      stream.autoReconnect = false;
+      stream.close();
+    };
+    stream.on(ETwitterStreamEvent.Connected, connected);
+    stream.on(ETwitterStreamEvent.Reconnected, connected);
     stream.on(ETwitterStreamEvent.ConnectionError, (err: unknown) => this.onDisconnected(err));
     stream.on(ETwitterStreamEvent.ConnectionLost, () => this.onDisconnected(new Error('no data or keep-alive from X for too long')));
     stream.on(ETwitterStreamEvent.Data, (event: TweetV2SingleStreamResult) => void this.enqueue(() => this.onPost(event)));
@@ -110,7 +120,7 @@ export class XStream {
     retry.unref();
     if (!this.stopped) await done;
     clearInterval(retry);
-    stream.close();
+    close();
     this.connected = false;
     this.deps.health.stream(false);
     await this.chain;

@@ -9,6 +9,7 @@ import { BlueskyIntegration, type PollTuning } from '../../../src/sources/bluesk
 import type { IncomingMention } from '../../../src/domain/mention.js';
 import { FAKE_BSKY_BRAND, startFakeBluesky, type FakeBluesky } from '../../fakes/bluesky-server.js';
 import { createTestDatabase, usingServer, type TestDatabase } from '../../support/db.js';
+import { PATIENT_MS } from '../../support/patience.js';
 
 /** The post a reply answers: here the case's own first post. */
 const targetOf = (row: { external_id: string; author_external_id: string | null; author_handle: string; url: string | null; raw: unknown }) => ({
@@ -109,7 +110,7 @@ describe('Bluesky source', () => {
     // (its database session, and with it the leader lock, ends with it).
     const dying = bluesky({ ingest: (ms) => (++calls === 2 ? new Promise<never>((_, reject) => (die = reject)) : ingest(ms)) });
     const tick = dying.pollNow();
-    await expect.poll(() => calls).toBe(2);
+    await expect.poll(() => calls, { timeout: PATIENT_MS }).toBe(2);
     await dying.stop();
     die(new Error('killed'));
     await tick;

@@ -11,6 +11,7 @@ import type { IncomingMention } from '../../../src/domain/mention.js';
 import { FAKE_BSKY_BRAND, startFakeBluesky } from '../../fakes/bluesky-server.js';
 import { FAKE_MASTODON_TOKEN, startFakeMastodon, type FakeMastodon } from '../../fakes/mastodon-server.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
+import { PATIENT_MS } from '../../support/patience.js';
 
 /** The post a reply answers: here the case's own first post. */
 const targetOf = (row: { external_id: string; author_external_id: string | null; author_handle: string; url: string | null; raw: unknown }) => ({
@@ -101,7 +102,7 @@ describe('Mastodon source', () => {
     let die: (err: Error) => void = () => undefined;
     const dying = mastodon({ ingest: (ms) => (++calls === 2 ? new Promise<never>((_, reject) => (die = reject)) : ingest(ms)) });
     const tick = dying.pollNow();
-    await expect.poll(() => calls).toBe(2);
+    await expect.poll(() => calls, { timeout: PATIENT_MS }).toBe(2);
     await dying.stop();
     die(new Error('killed'));
     await tick;

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createXClients, rewriteXUrl, sendDirectMessage } from '../../../src/sources/x/client.js';
 import { describeXError } from '../../../src/sources/x/errors.js';
 import { FAKE_X_BEARER_TOKEN, FAKE_X_USER_TOKENS, startFakeX, type FakeX } from '../../fakes/x-server.js';
+import { PATIENT_MS } from '../../support/patience.js';
 
 let fake: FakeX;
 
@@ -32,7 +33,7 @@ async function caught(promise: Promise<unknown>): Promise<unknown> {
   throw new Error('expected the call to fail');
 }
 
-async function waitUntil(cond: () => boolean, timeoutMs = 3000): Promise<void> {
+async function waitUntil(cond: () => boolean, timeoutMs = PATIENT_MS): Promise<void> {
   const start = Date.now();
   while (!cond()) {
     if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
@@ -256,11 +257,17 @@ describe('filtered stream through the fake', () => {
     fake.failNext('stream', 503, 2);
     const stream = read.v2.searchStream({ autoConnect: false });
     let reconnectErrors = 0;
+    let connected = false;
     stream.on(ETwitterStreamEvent.ReconnectError, () => reconnectErrors++);
+    // The library says Connected for the first connection that works, however many attempts failed.
+    stream.on(ETwitterStreamEvent.Connected, () => (connected = true));
     try {
       // With autoReconnect the initial failure does not throw; retries follow nextRetryTimeout.
       await stream.connect({ autoReconnect: true, autoReconnectRetries: Infinity, nextRetryTimeout: () => 20 });
-      await fake.waitForStream(3000);
+      await fake.waitForStream(PATIENT_MS);
+      // The client has the connection too (the fake sees it first): close() while the request is
+      // still on its way would not end it, and that stream would reconnect into the next test.
+      await waitUntil(() => connected);
       expect(reconnectErrors).toBe(1);
       expect(fake.requestsTo('stream').map((r) => r.status)).toEqual([503, 503, 200]);
     } finally {
