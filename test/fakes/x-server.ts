@@ -173,16 +173,24 @@ export class FakeX extends EventEmitter {
     this.limits.set(endpoint, config);
   }
 
+  /**
+   * Moves the fake's clock on by `ms`: rate-limit windows end and requests are stamped on it, so a
+   * test of a window's reset needs no sleep (and no quiet machine). earshot keeps the wall clock.
+   */
+  advanceClock(ms: number): void {
+    this.limits.advance(ms);
+  }
+
   /** Use up the endpoint's window; it resets `resetInSeconds` from now (rounded up to a whole second). */
   exhaust(endpoint: XEndpointKey, resetInSeconds: number): void {
     const bucket = this.limits.bucket(endpoint);
     bucket.remaining = 0;
-    bucket.resetAt = Math.ceil((Date.now() + resetInSeconds * 1000) / 1000) * 1000;
+    bucket.resetAt = Math.ceil((this.limits.now() + resetInSeconds * 1000) / 1000) * 1000;
   }
 
   rateLimitStatus(endpoint: XEndpointKey): { limit: number; remaining: number; reset: number } {
     const bucket = this.limits.bucket(endpoint);
-    roll(bucket);
+    roll(bucket, this.limits.now());
     return { limit: bucket.limit, remaining: bucket.remaining, reset: bucket.resetAt / 1000 };
   }
 

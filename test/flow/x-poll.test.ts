@@ -214,7 +214,8 @@ describe('several replicas', () => {
 describe('rate limits and errors', () => {
   it('a 429: no request to the endpoint before x-rate-limit-reset, then it resumes', async () => {
     const posts = addMentions(3, '7001');
-    fake.exhaust('mentions', 1);
+    // The window outlasts the app's start on a busy machine, so its first poll meets the 429.
+    fake.exhaust('mentions', 8);
     const resetMs = fake.rateLimitStatus('mentions').reset * 1000;
     const app = await start({ X_POLL_SECONDS: '1' }, { gate: { resetMarginMs: 100 } });
     await waitUntil(() => fake.requestsTo('mentions').some((r) => r.status === 429), PATIENT_MS, 'the 429');
@@ -230,7 +231,8 @@ describe('rate limits and errors', () => {
   });
 
   it('a window used up mid catch-up (x-rate-limit-remaining: 0): waits for the reset without a 429', async () => {
-    fake.setRateLimit('mentions', { limit: 2, windowSeconds: 1 });
+    // Long enough that the first two pages fall in one window however busy the machine.
+    fake.setRateLimit('mentions', { limit: 2, windowSeconds: 4 });
     const posts = addMentions(12, '7101');
     // The window's reset as sent with the second answer (x-rate-limit-remaining: 0).
     let resetMs = 0;

@@ -70,7 +70,7 @@ export async function handleXRequest(host: XHandlerHost, req: http.IncomingMessa
     path: url.pathname,
     query,
     status: 0,
-    at: Date.now(),
+    at: host.limits.now(),
     auth: auth.kind,
   };
   host.requests.push(entry);
@@ -121,7 +121,7 @@ export async function handleXRequest(host: XHandlerHost, req: http.IncomingMessa
 
   // Rate limit: every authenticated request counts
   const bucket = host.limits.bucket(route.key);
-  roll(bucket);
+  roll(bucket, host.limits.now());
   if (bucket.remaining <= 0) {
     send(host, res, entry, { ...tooManyRequests(), headers: rateHeaders(bucket) });
     return;

@@ -26,9 +26,8 @@ export interface Bucket extends RateLimitConfig {
   resetAt: number;
 }
 
-/** A new window starts once the reset time has passed. */
-export function roll(bucket: Bucket): void {
-  const now = Date.now();
+/** A new window starts once the reset time has passed (`now`: the fake's clock, ms since epoch). */
+export function roll(bucket: Bucket, now: number): void {
   if (now >= bucket.resetAt) {
     bucket.remaining = bucket.limit;
     bucket.resetAt = Math.ceil((now + bucket.windowSeconds * 1000) / 1000) * 1000;
@@ -47,13 +46,26 @@ export function rateHeaders(bucket: Bucket): Record<string, string> {
 export class XLimits {
   private buckets = new Map<XEndpointKey, Bucket>();
   private failures = new Map<XEndpointKey, { status: number | 'network'; times: number }>();
+  /** How far the fake's clock is ahead of the wall clock (advance()), for windows and request times. */
+  private offsetMs = 0;
 
   constructor(private readonly initial: Partial<Record<XEndpointKey, RateLimitConfig>>) {
     this.reset();
   }
 
-  /** Every window back to full (the limits the fake started with) and no queued failures. */
+  /** The fake's clock: the wall clock, plus what a test advanced it by. */
+  now(): number {
+    return Date.now() + this.offsetMs;
+  }
+
+  /** Moves the fake's clock on, so a window ends without the test sleeping through it. */
+  advance(ms: number): void {
+    this.offsetMs += ms;
+  }
+
+  /** Every window back to full (the limits the fake started with), no queued failures, the clock back to the wall clock. */
   reset(): void {
+    this.offsetMs = 0;
     this.buckets = new Map();
     this.failures = new Map();
     for (const [key, config] of Object.entries(this.initial) as [XEndpointKey, RateLimitConfig][]) this.set(key, config);
