@@ -1,4 +1,7 @@
 /**
+ * Over 300 lines: the one list of figures, each a short block that calls its measurement
+ * (bench/measure-*.ts, social-stats.ts, claim-ack.ts) and states its reference and target.
+ *
  * `npm run bench`: every performance figure of earshot, each beside its target, as one JSON object
  * on stdout (progress goes to stderr). A real Postgres when TEST_DATABASE_URL is
  * set (databases earshot_bench* on it; the million-row seeds are kept and reused), the embedded one

@@ -1,3 +1,5 @@
+// Over 300 lines: one fixture (a hand-made team history with known figures) read by every block:
+// the team, other windows, the answer's text and the CSV export all assert against the same rows.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.js';
 import type { MentionStatus } from '../../src/domain/lifecycle.js';
