@@ -59,8 +59,8 @@ async function duePlan(database: Database, dueAt: Date): Promise<string[]> {
   try {
     return await database.db.transaction().execute(async (trx) => {
       const r = await sql<{ 'QUERY PLAN': string }>`explain (analyze, costs off)
-        select id from mentions where sla_next_check_at <= ${dueAt}
-        order by sla_next_check_at, id limit 500 for update skip locked`.execute(trx);
+        select m.id from mentions m join sla_checks c on c.mention_id = m.id where c.next_check_at <= ${dueAt}
+        order by c.next_check_at, c.mention_id limit 500 for update`.execute(trx);
       return r.rows.map((row) => row['QUERY PLAN']);
     });
   } catch (err) {

@@ -41,35 +41,17 @@ export async function seedMentions(db: Kysely<any>, opts: SeedOptions): Promise<
       insert into mentions (source, external_id, url, text, author_handle, author_name, author_followers, posted_at,
         sentiment_score, sentiment_label, priority, status, owner_id, claimed_at, escalated_at, escalated_by,
         escalation_severity, escalation_category, escalation_reason, first_response_at, first_response_by,
-        sla_warn_at, sla_due_at, card_channel, card_ts, sla_stage, sla_next_check_at, sla_follow_ups, sla_follow_up_at)
+        sla_warn_at, sla_due_at, card_channel, card_ts)
       select 'x', 'open-' || i, 'https://x.example/p/' || i, 'bench mention ' || i, 'user' || (i % 50000), 'User ' || (i % 50000),
         abs(hashint4(i + 1)) % 20000, posted, -0.4, 'negative', priority, status, owner, case when owner is null then null else posted end,
         escalated, case when escalated is null then null else owner end, case when escalated is null then null else 'medium' end,
         case when escalated is null then null else 'isolated' end, case when escalated is null then null else 'bench' end,
         replied, case when replied is null then null else owner end,
-        posted + interval '45 minutes', posted + interval '60 minutes', ${channel}, (1700000000 + i)::text || '.000100',
-        stage,
-        case
-          when status = 'replied' then case when replied + interval '4 hours' > now then replied + interval '4 hours' end
-          else nullif(least(
-            coalesce(case stage when 0 then posted + interval '45 minutes'
-                                when 1 then posted + interval '60 minutes' + interval '1 millisecond'
-                                when 6 then null
-                                else posted + interval '60 minutes' + (stage - 1) * interval '30 minutes' end, 'infinity'),
-            coalesce(case when escalated + interval '4 hours' > now then escalated + interval '4 hours' end, 'infinity')
-          ), 'infinity')
-        end,
-        case when coalesce(escalated, replied) + interval '4 hours' <= now then 1 else 0 end,
-        case when coalesce(escalated, replied) + interval '4 hours' <= now then coalesce(escalated, replied) + interval '4 hours' end
+        posted + interval '45 minutes', posted + interval '60 minutes', ${channel}, (1700000000 + i)::text || '.000100'
       from (
         select i, posted, priority, status, owner, now,
           case when status = 'escalated' then least(posted + interval '10 minutes', now) end as escalated,
-          case when status = 'replied' then least(posted + interval '20 minutes', now) end as replied,
-          case
-            when now - posted < interval '45 minutes' then 0
-            when now - posted <= interval '60 minutes' then 1
-            else 2 + least(4, floor(extract(epoch from (now - posted - interval '60 minutes')) / 1800))::int
-          end as stage
+          case when status = 'replied' then least(posted + interval '20 minutes', now) end as replied
         from (
           select i, ${now}::timestamptz as now,
             ${now}::timestamptz - ((${opts.open}::bigint - i) * ${span} / ${Math.max(1, opts.open)}) * interval '1 second' as posted,
@@ -80,13 +62,43 @@ export async function seedMentions(db: Kysely<any>, opts: SeedOptions): Promise<
         ) base
       ) m`.execute(db);
   }
+  // The bookkeeping of the open cases (closed ones have nothing scheduled and no row).
+  await sql`
+    insert into sla_checks (mention_id, stage, next_check_at, follow_ups, follow_up_at)
+    select id, stage,
+      case
+        when status = 'replied' then case when replied + interval '4 hours' > now then replied + interval '4 hours' end
+        else nullif(least(
+          coalesce(case stage when 0 then posted + interval '45 minutes'
+                              when 1 then posted + interval '60 minutes' + interval '1 millisecond'
+                              when 6 then null
+                              else posted + interval '60 minutes' + (stage - 1) * interval '30 minutes' end, 'infinity'),
+          coalesce(case when escalated + interval '4 hours' > now then escalated + interval '4 hours' end, 'infinity')
+        ), 'infinity')
+      end,
+      case when coalesce(escalated, replied) + interval '4 hours' <= now then 1 else 0 end,
+      case when coalesce(escalated, replied) + interval '4 hours' <= now then coalesce(escalated, replied) + interval '4 hours' end
+    from (
+      select id, status, posted, now, escalated, replied,
+        case
+          when now - posted < interval '45 minutes' then 0
+          when now - posted <= interval '60 minutes' then 1
+          else 2 + least(4, floor(extract(epoch from (now - posted - interval '60 minutes')) / 1800))::int
+        end as stage
+      from (
+        select id, status, posted_at as posted, escalated_at as escalated, first_response_at as replied, ${now}::timestamptz as now
+        from mentions where source = 'x' and external_id like 'open-%'
+      ) o
+    ) m
+    order by id
+    on conflict (mention_id) do nothing`.execute(db);
   const closed = opts.total - opts.open;
   for (let from = 1; from <= closed; from += chunk) {
     const to = Math.min(closed, from + chunk - 1);
     await sql`
       insert into mentions (source, external_id, url, text, author_handle, author_followers, posted_at, sentiment_score,
         sentiment_label, priority, status, owner_id, claimed_at, first_response_at, first_response_by, closed_at, closed_by,
-        close_kind, close_reason, sla_warn_at, sla_due_at, card_channel, card_ts, sla_stage)
+        close_kind, close_reason, sla_warn_at, sla_due_at, card_channel, card_ts)
       select case when i % 3 = 0 then 'facebook' else 'x' end, 'closed-' || i, 'https://x.example/c/' || i, 'old mention ' || i,
         'user' || (i % 50000), abs(hashint4(i + 1)) % 20000, posted, 0.1, 'neutral', 'normal', status,
         'UAGENT' || (i % 40), posted + interval '2 minutes',
@@ -95,7 +107,7 @@ export async function seedMentions(db: Kysely<any>, opts: SeedOptions): Promise<
         posted + interval '3 hours', 'UAGENT' || (i % 40),
         case when status = 'resolved' then 'resolved' else 'no_reply_needed' end,
         case when status = 'resolved' then null else 'bench' end,
-        posted + interval '45 minutes', posted + interval '60 minutes', ${channel}, (1600000000 + i)::text || '.000100', 0
+        posted + interval '45 minutes', posted + interval '60 minutes', ${channel}, (1600000000 + i)::text || '.000100'
       from (
         select i, case when i % 10 = 0 then 'closed_no_reply' else 'resolved' end as status,
           ${now}::timestamptz - interval '3 days' - (abs(hashint4(i)) % (365 * 86400)) * interval '1 second' as posted
@@ -103,4 +115,5 @@ export async function seedMentions(db: Kysely<any>, opts: SeedOptions): Promise<
       ) m`.execute(db);
   }
   await sql`analyze mentions`.execute(db);
+  await sql`analyze sla_checks`.execute(db);
 }

@@ -3,6 +3,7 @@ import { isOpen, OPEN_STATUSES, type Decision } from '../domain/lifecycle.js';
 import type { Executor, Tx } from './database.js';
 import { applyDecision } from './mentions.js';
 import type { StoredPost } from './posts.js';
+import { scheduleSlaChecks } from './sla.js';
 import type { MentionRow, MentionUpdate, NewPost, PostVia } from './schema.js';
 
 /** The advisory-lock class of "one author on one source" (two-key form: apart from the leader locks). */
@@ -109,14 +110,14 @@ export async function recordBrandResponse(trx: Tx, before: MentionRow, decision:
           waiting_since: null,
           first_response_at: before.first_response_at ?? r.at,
           first_response_by: before.first_response_at ? before.first_response_by : r.responderId,
-          // The clock stopped: the SLA sweep drops the reminders and schedules the follow-up.
-          sla_next_check_at: now,
         }
       : {}),
   };
   const row = decision?.ok ? await applyDecision(trx, before, decision, set, now) : await updateCase(trx, before.id, set);
   if (!row) return { kind: 'lost_race' };
   if (waitingSince) {
+    // The clock stopped: the SLA sweep drops the reminders and schedules the follow-up.
+    await scheduleSlaChecks(trx, [{ mentionId: before.id, at: now }]);
     await trx
       .insertInto('case_responses')
       .values({
@@ -148,39 +149,46 @@ export interface FollowUpWrite {
 /**
  * Writes the follow-ups of many cases in one statement: a batch's posts join many cases at once,
  * and a statement per case was most of its time. A new wait resets the SLA bookkeeping (the sweep
- * looks again at its warning); a reopened case is no longer closed.
+ * looks again at its warning; the mention rows first, then their `sla_checks`, as every writer of
+ * both); a reopened case is no longer closed.
  */
 export async function writeFollowUps(trx: Tx, rows: FollowUpWrite[]): Promise<void> {
   if (rows.length === 0) return;
   const wait = <T>(f: (w: NonNullable<FollowUpWrite['newWait']>) => T) => rows.map((r) => (r.newWait ? f(r.newWait) : null));
   await sql`
-    update mentions m set
-      status = v.status,
-      customer_posts = v.customer_posts,
-      last_customer_post_at = v.last_post_at,
-      last_customer_text = v.last_text,
-      waiting_since = case when v.new_wait then v.wait_since else m.waiting_since end,
-      sla_warn_at = case when v.new_wait then v.warn_at else m.sla_warn_at end,
-      sla_due_at = case when v.new_wait then v.due_at else m.sla_due_at end,
-      sla_stage = case when v.new_wait then 0 else m.sla_stage end,
-      sla_next_check_at = case when v.new_wait then v.warn_at else m.sla_next_check_at end,
-      closed_at = case when v.reopened then null else m.closed_at end,
-      closed_by = case when v.reopened then null else m.closed_by end,
-      close_kind = case when v.reopened then null else m.close_kind end,
-      close_reason = case when v.reopened then null else m.close_reason end,
-      reopened_count = m.reopened_count + case when v.reopened then 1 else 0 end,
-      updated_at = now()
-    from unnest(
-      ${rows.map((r) => r.id)}::int[],
-      ${rows.map((r) => r.status)}::text[],
-      ${rows.map((r) => r.customerPosts)}::int[],
-      ${rows.map((r) => r.lastCustomerPostAt)}::timestamptz[],
-      ${rows.map((r) => r.lastCustomerText)}::text[],
-      ${rows.map((r) => r.newWait !== null)}::boolean[],
-      ${wait((w) => w.since)}::timestamptz[],
-      ${wait((w) => w.warnAt)}::timestamptz[],
-      ${wait((w) => w.dueAt)}::timestamptz[],
-      ${rows.map((r) => r.reopened)}::boolean[]
-    ) as v(id, status, customer_posts, last_post_at, last_text, new_wait, wait_since, warn_at, due_at, reopened)
-    where m.id = v.id`.execute(trx);
+    with v as (
+      select * from unnest(
+        ${rows.map((r) => r.id)}::int[],
+        ${rows.map((r) => r.status)}::text[],
+        ${rows.map((r) => r.customerPosts)}::int[],
+        ${rows.map((r) => r.lastCustomerPostAt)}::timestamptz[],
+        ${rows.map((r) => r.lastCustomerText)}::text[],
+        ${rows.map((r) => r.newWait !== null)}::boolean[],
+        ${wait((w) => w.since)}::timestamptz[],
+        ${wait((w) => w.warnAt)}::timestamptz[],
+        ${wait((w) => w.dueAt)}::timestamptz[],
+        ${rows.map((r) => r.reopened)}::boolean[]
+      ) as v(id, status, customer_posts, last_post_at, last_text, new_wait, wait_since, warn_at, due_at, reopened)
+    ), cases as (
+      update mentions m set
+        status = v.status,
+        customer_posts = v.customer_posts,
+        last_customer_post_at = v.last_post_at,
+        last_customer_text = v.last_text,
+        waiting_since = case when v.new_wait then v.wait_since else m.waiting_since end,
+        sla_warn_at = case when v.new_wait then v.warn_at else m.sla_warn_at end,
+        sla_due_at = case when v.new_wait then v.due_at else m.sla_due_at end,
+        closed_at = case when v.reopened then null else m.closed_at end,
+        closed_by = case when v.reopened then null else m.closed_by end,
+        close_kind = case when v.reopened then null else m.close_kind end,
+        close_reason = case when v.reopened then null else m.close_reason end,
+        reopened_count = m.reopened_count + case when v.reopened then 1 else 0 end,
+        updated_at = now()
+      from v
+      where m.id = v.id
+      returning m.id
+    )
+    insert into sla_checks (mention_id, next_check_at, stage)
+    select v.id, v.warn_at, 0 from v join cases on cases.id = v.id where v.new_wait order by v.id
+    on conflict (mention_id) do update set next_check_at = excluded.next_check_at, stage = 0`.execute(trx);
 }

@@ -9,18 +9,18 @@ export async function getMention(db: Executor, id: number): Promise<MentionRow |
 
 /**
  * Inserts mentions, ignoring any `(source, external_id)` already stored (or repeated in the batch).
- * Returns the rows actually inserted.
+ * Returns the rows actually inserted, with their SLA warning (the sweep's first look).
  */
 export async function insertMentions(
   db: Executor,
   rows: NewMention[],
-): Promise<Array<{ id: number; source: string; external_id: string }>> {
+): Promise<Array<{ id: number; source: string; external_id: string; sla_warn_at: Date }>> {
   if (rows.length === 0) return [];
   return db
     .insertInto('mentions')
     .values(rows)
     .onConflict((oc) => oc.columns(['source', 'external_id']).doNothing())
-    .returning(['id', 'source', 'external_id'])
+    .returning(['id', 'source', 'external_id', 'sla_warn_at'])
     .execute();
 }
 

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Executor, Tx } from './database.js';
 import type { MentionRow } from './schema.js';
 
-/** The columns the SLA sweep decides and writes from. */
+/** The columns the SLA sweep decides and writes from: the case's, and its bookkeeping (`sla_checks`). */
 export type SweepMention = Pick<
   MentionRow,
   | 'id'
@@ -16,53 +16,67 @@ export type SweepMention = Pick<
   | 'escalated_by'
   | 'first_response_at'
   | 'card_channel'
-  | 'sla_stage'
-  | 'sla_follow_ups'
-  | 'sla_follow_up_at'
   | 'waiting_since'
   | 'sla_warn_at'
   | 'sla_due_at'
   | 'last_brand_reply_at'
->;
+> & { sla_stage: number; sla_follow_ups: number; sla_follow_up_at: Date | null };
 
 /**
- * Locks up to `limit` mentions whose next SLA check has come, oldest first. Served by the partial
- * index on (sla_next_check_at, id), so it reads only what is due however many mentions there are.
- * Waits for rows locked elsewhere rather than skipping them: a skipped row (the queue storing its
- * card's ts, a claim in flight) would wait a whole tick, and a reply in that minute would lose its
- * overdue reminder and breach count. A sweep that overlaps another waits for that batch and then
- * sees the moved sla_next_check_at (Postgres re-checks the WHERE after the wait), so no row is
- * decided twice.
+ * Locks up to `limit` cases whose next SLA check has come, oldest first: their `sla_checks` rows
+ * and their mention rows, the mention first (as every other writer of both: a change of the case,
+ * then its bookkeeping), so a sweep and a click never wait for each other in a circle. Served by
+ * the partial index on sla_checks (next_check_at, mention_id), so it reads only what is due
+ * however many cases there are. Waits for rows locked elsewhere rather than skipping them: a
+ * skipped row (the queue storing its card's ts, a claim in flight) would wait a whole tick, and a
+ * reply in that minute would lose its overdue reminder and breach count. A sweep that overlaps
+ * another waits for that batch and then sees the moved next_check_at (Postgres re-checks the
+ * WHERE against the new version of the sla_checks row), so no case is decided twice.
  */
 export async function lockDueMentions(trx: Tx, now: Date, limit: number): Promise<SweepMention[]> {
   return trx
-    .selectFrom('mentions')
+    .selectFrom('mentions as m')
+    .innerJoin('sla_checks as c', 'c.mention_id', 'm.id')
     .select([
-      'id',
-      'source',
-      'author_handle',
-      'posted_at',
-      'priority',
-      'status',
-      'owner_id',
-      'escalated_at',
-      'escalated_by',
-      'first_response_at',
-      'card_channel',
-      'sla_stage',
-      'sla_follow_ups',
-      'sla_follow_up_at',
-      'waiting_since',
-      'sla_warn_at',
-      'sla_due_at',
-      'last_brand_reply_at',
+      'm.id',
+      'm.source',
+      'm.author_handle',
+      'm.posted_at',
+      'm.priority',
+      'm.status',
+      'm.owner_id',
+      'm.escalated_at',
+      'm.escalated_by',
+      'm.first_response_at',
+      'm.card_channel',
+      'c.stage as sla_stage',
+      'c.follow_ups as sla_follow_ups',
+      'c.follow_up_at as sla_follow_up_at',
+      'm.waiting_since',
+      'm.sla_warn_at',
+      'm.sla_due_at',
+      'm.last_brand_reply_at',
     ])
-    .where('sla_next_check_at', '<=', now)
-    .orderBy('sla_next_check_at')
-    .orderBy('id')
+    .where('c.next_check_at', '<=', now)
+    .orderBy('c.next_check_at')
+    .orderBy('c.mention_id')
     .limit(limit)
     .forUpdate()
     .execute();
+}
+
+/**
+ * Asks the SLA sweep to look at these cases at `at` (a new case at its warning; a case whose
+ * clock stopped or that was escalated at once, so the sweep drops the reminders and schedules the
+ * follow-up). Call it after changing the mention row, in the same transaction.
+ */
+export async function scheduleSlaChecks(db: Executor, checks: Array<{ mentionId: number; at: Date | string }>): Promise<void> {
+  if (checks.length === 0) return;
+  await sql`
+    insert into sla_checks (mention_id, next_check_at)
+    select id, at from unnest(${checks.map((c) => c.mentionId)}::int[], ${checks.map((c) => c.at)}::timestamptz[]) as v(id, at)
+    order by id
+    on conflict (mention_id) do update set next_check_at = excluded.next_check_at`.execute(db);
 }
 
 export interface SlaBookkeeping {
@@ -94,7 +108,7 @@ export interface SweepWrites {
 }
 
 /**
- * Writes a sweep batch in one statement (one round trip, one UPDATE of `mentions`): the reminders
+ * Writes a sweep batch in one statement (one round trip, one UPDATE of `sla_checks`): the reminders
  * into the Slack outbox (a dedupe key that exists already adds nothing), one `sla_reminder` audit
  * row for each reminder actually added, the card refreshes, and the bookkeeping and next check of
  * every mention of the batch. Returns the dedupe keys added, so only those are logged and counted.
@@ -125,11 +139,11 @@ export async function writeSweepBatch(trx: Tx, w: SweepWrites): Promise<string[]
       on conflict (mention_id) where kind = 'update_card' and status = 'pending'
       do update set rerun = slack_jobs.locked_until is not null
     ), bookkeeping as (
-      update mentions m set
-        sla_stage = v.stage,
-        sla_follow_ups = v.follow_ups,
-        sla_follow_up_at = v.follow_up_at,
-        sla_next_check_at = v.next_check_at
+      update sla_checks c set
+        stage = v.stage,
+        follow_ups = v.follow_ups,
+        follow_up_at = v.follow_up_at,
+        next_check_at = v.next_check_at
       from unnest(
         ${b.map((x) => x.id)}::int[],
         ${b.map((x) => x.slaStage)}::smallint[],
@@ -137,7 +151,7 @@ export async function writeSweepBatch(trx: Tx, w: SweepWrites): Promise<string[]
         ${b.map((x) => x.lastFollowUpAt)}::timestamptz[],
         ${b.map((x) => x.nextCheckAt)}::timestamptz[]
       ) as v(id, stage, follow_ups, follow_up_at, next_check_at)
-      where m.id = v.id
+      where c.mention_id = v.id
     )
     select dedupe_key from added`.execute(trx);
   return r.rows.map((row) => row.dedupe_key);
@@ -167,7 +181,7 @@ export async function resolveIdleCases(db: Executor, o: IdleResolve): Promise<nu
   const r = await sql<{ id: number }>`
     with resolved as (
       update mentions m set status = 'resolved', closed_at = ${o.now}, closed_by = null, close_kind = 'resolved',
-                            sla_next_check_at = null, updated_at = now()
+                            updated_at = now()
       where m.id in (
         select id from mentions
         where status = 'replied' and waiting_since is null and last_brand_reply_at is not null
@@ -176,6 +190,8 @@ export async function resolveIdleCases(db: Executor, o: IdleResolve): Promise<nu
         limit ${o.limit}
         for update skip locked)
       returning m.id, coalesce(m.card_channel, ${o.triageChannel}) as channel
+    ), checks as (
+      update sla_checks c set next_check_at = null from resolved where c.mention_id = resolved.id
     ), events as (
       insert into mention_events (mention_id, kind, actor_id, from_status, to_status, details, at)
       select id, 'resolved', null, 'replied', 'resolved', ${JSON.stringify(o.details)}::jsonb, ${o.now}::timestamptz from resolved order by id

@@ -5,6 +5,7 @@ import type { Db, Tx } from '../db/database.js';
 import { addEvent, addEvents, insertMentions, knownAuthors, type NewEvent } from '../db/mentions.js';
 import { insertPosts, lookupPosts, postKey, type PostKey, type StoredPost } from '../db/posts.js';
 import type { NewMention, NewPost } from '../db/schema.js';
+import { scheduleSlaChecks } from '../db/sla.js';
 import { enqueueCardUpdates, enqueueJobs, JOB_PRIORITY, type NewJob } from '../db/slack-jobs.js';
 import { afterFollowUps, joinCase, type CaseRef } from '../domain/cases.js';
 import { decide, factsOf } from '../domain/lifecycle.js';
@@ -165,6 +166,8 @@ async function startCases(trx: Tx, deps: IngestDeps, starts: Array<{ item: Incom
   for (const { item, slot } of starts) slot.id = idOf.get(postKey(item.source, item.externalId)) ?? slot.id;
   const ids = inserted.map((r) => r.id);
   result.ids.push(...ids);
+  // The SLA sweep's first look: at the warning (or at once, for a mention that arrives late).
+  await scheduleSlaChecks(trx, inserted.map((r) => ({ mentionId: r.id, at: r.sla_warn_at })));
   // One statement for the batch's cards: a round trip per card was most of a batch's time.
   await enqueueJobs(
     trx,
@@ -348,8 +351,6 @@ function toRow(m: IncomingMention, firstContact: boolean, deps: IngestDeps): New
     first_contact: firstContact,
     sla_warn_at: warnAt,
     sla_due_at: dueAt,
-    // The SLA sweep's first look: at the warning (or at once, for a mention that arrives late).
-    sla_next_check_at: warnAt,
     last_customer_post_at: m.postedAt,
     waiting_since: m.postedAt,
     raw: m.raw === undefined ? null : JSON.stringify(m.raw),

@@ -3,6 +3,7 @@ import { recordBrandResponse } from '../db/cases.js';
 import type { Db, Tx } from '../db/database.js';
 import { addEvent, applyDecision, getMention, latestEvent } from '../db/mentions.js';
 import type { MentionRow, MentionUpdate } from '../db/schema.js';
+import { scheduleSlaChecks } from '../db/sla.js';
 import { enqueueCardUpdate, enqueueJob, JOB_PRIORITY } from '../db/slack-jobs.js';
 import { decide, factsOf, type CloseKind, type Decision, type Request, type TransitionRefusal } from '../domain/lifecycle.js';
 import { ago } from '../domain/mrkdwn.js';
@@ -95,13 +96,13 @@ export class Triage {
         escalation_reason: input.reason,
         escalation_severity: input.severity,
         escalation_category: input.category,
-        // The SLA sweep schedules the follow-up.
-        sla_next_check_at: now,
       },
       eventKind: 'escalated',
       details: { ...input },
       thread: () => ({ kind: 'escalated', actor: userId, at: now.toISOString(), severity: input.severity, category: input.category, reason: input.reason }),
       alsoQueue: async (trx, m) => {
+        // The SLA sweep schedules the follow-up.
+        await scheduleSlaChecks(trx, [{ mentionId: m.id, at: now }]);
         await enqueueJob(trx, {
           kind: 'post_message',
           channel: escalationChannel,

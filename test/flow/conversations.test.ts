@@ -86,7 +86,9 @@ describe('one case per conversation', () => {
     const [only, ...more] = await cases('wanda');
     expect(more).toHaveLength(0);
     expect(cardsOf('wanda')).toHaveLength(1);
-    expect(only).toMatchObject({ id, status: 'claimed', owner_id: 'UALICE', customer_posts: 2, sla_stage: 0 });
+    expect(only).toMatchObject({ id, status: 'claimed', owner_id: 'UALICE', customer_posts: 2 });
+    // The SLA bookkeeping starts again: no reminder of the new wait yet, the next look at its warning.
+    expect(await database.db.selectFrom('sla_checks').select(['stage', 'next_check_at']).where('mention_id', '=', id).executeTakeFirstOrThrow()).toEqual({ stage: 0, next_check_at: new Date(wroteAt.getTime() + 45 * MINUTE) });
     expect(only!.waiting_since?.getTime()).toBe(wroteAt.getTime());
     expect(only!.sla_due_at.getTime()).toBe(wroteAt.getTime() + 60 * MINUTE);
     expect(only!.sla_warn_at.getTime()).toBe(wroteAt.getTime() + 45 * MINUTE);

@@ -169,7 +169,7 @@ describe('the hour, on a moved clock', () => {
     await app.triage.closeWithoutReply(card.id, 'UBOB', 'no_reply_needed', 'a bot account');
     for (let m = 51; m <= 240; m += 3) await tick(posted, m);
     expect((await remindersIn(card.card_ts!)).map((r) => r.key)).toEqual(['warning:1']);
-    expect((await row(card.id)).sla_next_check_at).toBeNull();
+    expect((await database.db.selectFrom('sla_checks').select('next_check_at').where('mention_id', '=', card.id).executeTakeFirstOrThrow()).next_check_at).toBeNull();
   });
 
   it('a mention stored 70 minutes after it was posted gets one overdue reminder and no warning', async () => {

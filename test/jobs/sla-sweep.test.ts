@@ -76,13 +76,13 @@ async function counter(metrics: ReturnType<typeof createMetrics>, name: string):
 }
 
 describe('the sweep reads only what is due', () => {
-  it('through the partial index on sla_next_check_at, and the seeded bookkeeping is what a sweep leaves', async () => {
+  it('through the partial index on sla_checks (next_check_at), and the seeded bookkeeping is what a sweep leaves', async () => {
     const now = new Date('2026-06-01T12:00:00Z');
     await seedMentions(database.db, { total: 10_000, open: 3_000, now, openSpanMinutes: 600 });
     const plan = await sql<{ 'QUERY PLAN': unknown }>`explain (format json)
-      select id from mentions where sla_next_check_at <= ${new Date(now.getTime() + 60_000)}
-      order by sla_next_check_at, id limit 500 for update skip locked`.execute(database.db);
-    expect(JSON.stringify(plan.rows)).toContain('mentions_sla_next_check_idx');
+      select m.id from mentions m join sla_checks c on c.mention_id = m.id where c.next_check_at <= ${new Date(now.getTime() + 60_000)}
+      order by c.next_check_at, c.mention_id limit 500 for update`.execute(database.db);
+    expect(JSON.stringify(plan.rows)).toContain('sla_checks_due_idx');
     expect(JSON.stringify(plan.rows)).not.toContain('Seq Scan');
 
     const { sweep } = makeSweep();
@@ -97,7 +97,7 @@ describe('the sweep reads only what is due', () => {
     // Every mention that became due owed something, and nothing was owed twice.
     expect(byMention.size).toBe(r.checked);
     for (const kinds of byMention.values()) expect(new Set(kinds).size).toBe(kinds.length);
-    await sql`update mentions set sla_next_check_at = null`.execute(database.db);
+    await sql`update sla_checks set next_check_at = null`.execute(database.db);
   });
 });
 
@@ -177,7 +177,7 @@ describe('exactly once', () => {
     expect(new Set(queued.map((q) => q.mentionId)).size).toBe(30);
 
     // As if the bookkeeping had been lost after the reminders were queued: the unique keys hold.
-    await database.db.updateTable('mentions').set({ sla_stage: 0, sla_next_check_at: posted }).where('id', 'in', ids).execute();
+    await database.db.updateTable('sla_checks').set({ stage: 0, next_check_at: posted }).where('mention_id', 'in', ids).execute();
     const again = makeSweep();
     const r = await again.sweep.sweep();
     expect(r.queued.filter((q) => ids.includes(q.mentionId))).toEqual([]);
@@ -254,15 +254,16 @@ describe('release on breach and follow-ups', () => {
 
     // Answered at 300, resolved at 310: the follow-up that would have come at 540 never does.
     at(posted, 300);
-    await database.db.updateTable('mentions').set({ status: 'replied', first_response_at: clock.now(), first_response_by: 'UOWNER', sla_next_check_at: clock.now() }).where('id', '=', id).execute();
+    await database.db.updateTable('mentions').set({ status: 'replied', first_response_at: clock.now(), first_response_by: 'UOWNER' }).where('id', '=', id).execute();
+    await database.db.updateTable('sla_checks').set({ next_check_at: clock.now() }).where('mention_id', '=', id).execute();
     await sweep.sweep();
-    const row = await database.db.selectFrom('mentions').select('sla_next_check_at').where('id', '=', id).executeTakeFirstOrThrow();
-    expect(row.sla_next_check_at).toEqual(new Date(posted.getTime() + 540 * 60_000 + 30_000));
+    const row = await database.db.selectFrom('sla_checks').select('next_check_at').where('mention_id', '=', id).executeTakeFirstOrThrow();
+    expect(row.next_check_at).toEqual(new Date(posted.getTime() + 540 * 60_000 + 30_000));
     at(posted, 310);
     await triage.resolve(id, 'UOWNER');
     at(posted, 540);
     await sweep.sweep();
     expect(await reminderJobs(id)).toHaveLength(3);
-    expect((await database.db.selectFrom('mentions').select('sla_next_check_at').where('id', '=', id).executeTakeFirstOrThrow()).sla_next_check_at).toBeNull();
+    expect((await database.db.selectFrom('sla_checks').select('next_check_at').where('mention_id', '=', id).executeTakeFirstOrThrow()).next_check_at).toBeNull();
   });
 });
