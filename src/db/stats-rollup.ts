@@ -2,7 +2,6 @@ import { sql, type RawBuilder } from 'kysely';
 import { num } from '../domain/stats.js';
 import { quarterSpans, rollupSpans, type Span } from '../domain/stats-rollup.js';
 import type { Executor } from './database.js';
-import { reportQuery } from './stats.js';
 
 /**
  * The team's /social-stats figures from the rollups of migrations/0012_stats_rollups.ts: keys
@@ -11,6 +10,10 @@ import { reportQuery } from './stats.js';
  * (domain/stats-rollup.ts), so the work does not grow with the volume. The rows at the edges go
  * through the same key functions as the triggers, so both agree by construction. Pending deltas
  * (not yet compacted) are read beside the rollup in the same snapshot.
+ *
+ * Each read is one plain statement (one round trip, no transaction of its own): it reads a few
+ * thousand index entries, far below the costs at which JIT or a larger work_mem would matter, and a
+ * single statement sees one snapshot anyway.
  *
  * Raw SQL: the key functions are set-returning SQL functions joined laterally, and the spans are
  * lists of ranges.
@@ -32,8 +35,13 @@ const PERCENTILES = [0.5, 0.9];
 
 /** The rank (0-based) `p` of the way through a histogram lies in this bucket (floor or ceiling of p(N−1)). */
 const holdsRank = (p: number) =>
-  sql`(before <= floor(${sql.lit(p)} * (total - 1)) and floor(${sql.lit(p)} * (total - 1)) < before + n)
-      or (before <= ceil(${sql.lit(p)} * (total - 1)) and ceil(${sql.lit(p)} * (total - 1)) < before + n)`;
+  sql`((before <= floor(${sql.lit(p)} * (total - 1)) and floor(${sql.lit(p)} * (total - 1)) < before + n)
+      or (before <= ceil(${sql.lit(p)} * (total - 1)) and ceil(${sql.lit(p)} * (total - 1)) < before + n))`;
+/** Per person only the median is shown: of their histograms (frt_by) only its buckets are kept. */
+const wantedBucket = sql`(${holdsRank(0.5)} or (metric <> 'frt_by' and ${sql.join(
+  PERCENTILES.filter((p) => p !== 0.5).map((p) => holdsRank(p)),
+  sql` or `,
+)}))`;
 
 const NONE = sql`false`;
 
@@ -63,11 +71,17 @@ const MENTION_ARGS = sql.raw(
 );
 const DUE_METRICS = sql.raw(`('due', 'met')`);
 
-/** Every key's count over [from, to): the cases received, their first responses, deadlines, posts and next responses. */
-export async function rollupPeriod(db: Executor, from: Date, to: Date): Promise<RollupKey[]> {
+/**
+ * Every key's count over [from, to): the cases received, their first responses, deadlines, posts and
+ * next responses. With `people: false` only the team's keys (dim ''): the per-person keys, most of
+ * them the repliers' histograms, are skipped.
+ */
+export async function rollupPeriod(db: Executor, from: Date, to: Date, opts: { people?: boolean } = {}): Promise<RollupKey[]> {
   const s = rollupSpans(from, to);
   const parts: Array<[Level, Span[]]> = [['w', s.weeks], ['d', s.days], ['h', s.hours]];
-  const notQuarter = sql`metric <> 'quarter'`;
+  const teamOnly = opts.people === false;
+  const notQuarter = teamOnly ? sql`metric <> 'quarter' and dim = ''` : sql`metric <> 'quarter'`;
+  const keyDim = teamOnly ? sql`and k.dim = ''` : sql``;
   const edge = (col: string) => inSpans(sql.ref(col), s.rows);
   const edges =
     s.rows.length === 0
@@ -75,10 +89,10 @@ export async function rollupPeriod(db: Executor, from: Date, to: Date): Promise<
       : sql`
         union all
         select k.metric, k.dim, k.bucket, 1 from mentions m cross join lateral stats_mention_keys(${MENTION_ARGS}) k
-         where ${edge('m.posted_at')} and k.metric not in ${DUE_METRICS} and k.metric <> 'quarter'
+         where ${edge('m.posted_at')} and k.metric not in ${DUE_METRICS} and k.metric <> 'quarter' ${keyDim}
         union all
         select k.metric, k.dim, k.bucket, 1 from mentions m cross join lateral stats_mention_keys(${MENTION_ARGS}) k
-         where ${edge('m.sla_due_at')} and k.metric in ${DUE_METRICS}
+         where ${edge('m.sla_due_at')} and k.metric in ${DUE_METRICS} ${keyDim}
         union all
         select 'posts', '', 0, 1 from posts p where p.direction = 'inbound' and ${edge('p.posted_at')}
         union all
@@ -87,9 +101,7 @@ export async function rollupPeriod(db: Executor, from: Date, to: Date): Promise<
          where c.kind = 'next' and ${edge('c.responded_at')}`;
   // Counts come back per key; of each histogram only the buckets holding the ranks of its median
   // and p90 (with the counts below them), so a few dozen rows leave the database.
-  const r = await reportQuery(
-    db,
-    sql<RollupKey>`
+  const { rows: r } = await sql<RollupKey>`
     with g as (
       select metric, dim, bucket, sum(n)::float8 as n from (
         select metric, dim, bucket, n from (${binRows('stats_rollup', parts, notQuarter)}) r
@@ -107,11 +119,7 @@ export async function rollupPeriod(db: Executor, from: Date, to: Date): Promise<
     select metric, dim, bucket, n, null::float8 as before, null::float8 as total from g where metric not in ${HISTOGRAMS}
     union all
     select metric, dim, bucket, n, before, total from h
-     where ${sql.join(
-       PERCENTILES.map((p) => holdsRank(p)),
-       sql` or `,
-     )}`,
-  );
+     where ${wantedBucket}`.execute(db);
   return r.map((x) => ({
     metric: x.metric,
     dim: x.dim,
@@ -129,9 +137,7 @@ export async function busiestHoursFromRollup(db: Executor, from: Date, to: Date,
       ? sql``
       : sql`union all
             select date_bin('15 minutes', posted_at, timestamptz '2000-01-01 00:00:00+00'), 1 from mentions where ${inSpans(sql.ref('posted_at'), s.rows)}`;
-  const r = await reportQuery(
-    db,
-    sql<{ hour: number; n: number }>`
+  const { rows: r } = await sql<{ hour: number; n: number }>`
     select extract(hour from bin at time zone ${timeZone})::int as hour, sum(n)::float8 as n from (
       select bin, n from (${binRows('stats_rollup', [['q', s.quarters]], sql`metric = 'quarter'`)}) r
       union all
@@ -141,8 +147,7 @@ export async function busiestHoursFromRollup(db: Executor, from: Date, to: Date,
     group by 1
     having sum(n) > 0
     order by 2 desc, 1
-    limit 3`,
-  );
+    limit 3`.execute(db);
   return r.map((x) => ({ hour: num(x.hour), count: num(x.n) }));
 }
 

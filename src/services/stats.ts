@@ -18,7 +18,7 @@ async function teamStats(db: Executor, q: StatsQuery): Promise<StatsReport> {
   const w = q.window;
   const [cur, prev, busiestHours, openNow, nextOverdue] = await Promise.all([
     rollupPeriod(db, w.from, w.to),
-    rollupPeriod(db, w.prevFrom, w.prevTo),
+    rollupPeriod(db, w.prevFrom, w.prevTo, { people: false }),
     busiestHoursFromRollup(db, w.from, w.to, w.timeZone),
     openNowFigures(db, q.now),
     nextOverdueCount(db, q.now),
