@@ -1,6 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import { num } from '../domain/stats.js';
-import { quarterSpans, rollupSpans, type Span } from '../domain/stats-rollup.js';
+import { quarterSpans, signedRollupSpans, type RollupSpans, type Span } from '../domain/stats-rollup.js';
 import type { Executor } from './database.js';
 
 /**
@@ -71,43 +71,61 @@ const MENTION_ARGS = sql.raw(
 );
 const DUE_METRICS = sql.raw(`('due', 'met')`);
 
+/** The keys of the rows in `spans` (cases received or due, inbound posts, next responses), each counted `sign`. */
+function edgeRows(spans: Span[], sign: 1 | -1, keyDim: RawBuilder<unknown>): RawBuilder<unknown> {
+  if (spans.length === 0) return sql``;
+  const edge = (col: string) => inSpans(sql.ref(col), spans);
+  const one = sql.lit(sign);
+  return sql`
+    union all
+    select k.metric, k.dim, k.bucket, ${one} from mentions m cross join lateral stats_mention_keys(${MENTION_ARGS}) k
+     where ${edge('m.posted_at')} and k.metric not in ${DUE_METRICS} and k.metric <> 'quarter' ${keyDim}
+    union all
+    select k.metric, k.dim, k.bucket, ${one} from mentions m cross join lateral stats_mention_keys(${MENTION_ARGS}) k
+     where ${edge('m.sla_due_at')} and k.metric in ${DUE_METRICS} ${keyDim}
+    union all
+    select 'posts', '', 0, ${one} from posts p where p.direction = 'inbound' and ${edge('p.posted_at')}
+    union all
+    select k.metric, k.dim, k.bucket, ${one} from case_responses c
+     cross join lateral stats_response_keys(c.kind, c.waiting_since, c.due_at, c.responded_at) k
+     where c.kind = 'next' and ${edge('c.responded_at')}`;
+}
+
+const levelParts = (s: RollupSpans): Array<[Level, Span[]]> => [
+  ['w', s.weeks],
+  ['d', s.days],
+  ['h', s.hours],
+];
+
 /**
  * Every key's count over [from, to): the cases received, their first responses, deadlines, posts and
- * next responses. With `people: false` only the team's keys (dim ''): the per-person keys, most of
- * them the repliers' histograms, are skipped.
+ * next responses. The period is read as signed parts (domain signedRollupSpans): bins added, and
+ * bins subtracted where a whole bin less its outside costs fewer keys than its smaller bins (`now`
+ * tells which bins are still filling). With `people: false` only the team's keys (dim ''): the
+ * per-person keys, most of them the repliers' histograms, are skipped.
  */
-export async function rollupPeriod(db: Executor, from: Date, to: Date, opts: { people?: boolean } = {}): Promise<RollupKey[]> {
-  const s = rollupSpans(from, to);
-  const parts: Array<[Level, Span[]]> = [['w', s.weeks], ['d', s.days], ['h', s.hours]];
+export async function rollupPeriod(db: Executor, from: Date, to: Date, opts: { people?: boolean; now?: Date } = {}): Promise<RollupKey[]> {
+  const s = signedRollupSpans(from, to, opts.now ?? to);
   const teamOnly = opts.people === false;
   const notQuarter = teamOnly ? sql`metric <> 'quarter' and dim = ''` : sql`metric <> 'quarter'`;
   const keyDim = teamOnly ? sql`and k.dim = ''` : sql``;
-  const edge = (col: string) => inSpans(sql.ref(col), s.rows);
-  const edges =
-    s.rows.length === 0
-      ? sql``
-      : sql`
+  const signed = (part: RollupSpans, sign: 1 | -1) => {
+    const n = sign === 1 ? sql`n` : sql`-n`;
+    return sql`
+        select metric, dim, bucket, ${n} from (${binRows('stats_rollup', levelParts(part), notQuarter)}) r
         union all
-        select k.metric, k.dim, k.bucket, 1 from mentions m cross join lateral stats_mention_keys(${MENTION_ARGS}) k
-         where ${edge('m.posted_at')} and k.metric not in ${DUE_METRICS} and k.metric <> 'quarter' ${keyDim}
-        union all
-        select k.metric, k.dim, k.bucket, 1 from mentions m cross join lateral stats_mention_keys(${MENTION_ARGS}) k
-         where ${edge('m.sla_due_at')} and k.metric in ${DUE_METRICS} ${keyDim}
-        union all
-        select 'posts', '', 0, 1 from posts p where p.direction = 'inbound' and ${edge('p.posted_at')}
-        union all
-        select k.metric, k.dim, k.bucket, 1 from case_responses c
-         cross join lateral stats_response_keys(c.kind, c.waiting_since, c.due_at, c.responded_at) k
-         where c.kind = 'next' and ${edge('c.responded_at')}`;
+        select metric, dim, bucket, ${n} from (${binRows('stats_rollup_delta', levelParts(part), notQuarter)}) d
+        ${edgeRows(part.rows, sign, keyDim)}`;
+  };
+  const minus = s.minus;
+  const anyMinus = minus.weeks.length + minus.days.length + minus.hours.length + minus.rows.length > 0;
   // Counts come back per key; of each histogram only the buckets holding the ranks of its median
   // and p90 (with the counts below them), so a few dozen rows leave the database.
   const { rows: r } = await sql<RollupKey>`
     with g as (
       select metric, dim, bucket, sum(n)::float8 as n from (
-        select metric, dim, bucket, n from (${binRows('stats_rollup', parts, notQuarter)}) r
-        union all
-        select metric, dim, bucket, n from (${binRows('stats_rollup_delta', parts, notQuarter)}) d
-        ${edges}
+        ${signed(s.plus, 1)}
+        ${anyMinus ? sql`union all ${signed(minus, -1)}` : sql``}
       ) x
       group by 1, 2, 3
       having sum(n) <> 0),
@@ -171,14 +189,15 @@ export async function compactStatsRollup(db: Executor): Promise<number> {
 }
 
 /** How many rows a period's read touches: rollup and delta rows, and the cases at its edges (for the bench). */
-export async function rollupRowsRead(db: Executor, from: Date, to: Date): Promise<{ rollup: number; delta: number; edge_cases: number }> {
-  const s = rollupSpans(from, to);
-  const parts: Array<[Level, Span[]]> = [['w', s.weeks], ['d', s.days], ['h', s.hours]];
+export async function rollupRowsRead(db: Executor, from: Date, to: Date, now: Date = to): Promise<{ rollup: number; delta: number; edge_cases: number }> {
+  const s = signedRollupSpans(from, to, now);
+  const parts = [...levelParts(s.plus), ...levelParts(s.minus)];
+  const rows = [...s.plus.rows, ...s.minus.rows];
   const notQuarter = sql`metric <> 'quarter'`;
   const r = await sql<{ rollup: number; delta: number; edge_cases: number }>`
     select (select count(*) from (${binRows('stats_rollup', parts, notQuarter)}) x)::int as rollup,
            (select count(*) from (${binRows('stats_rollup_delta', parts, notQuarter)}) x)::int as delta,
-           (select count(*) from mentions where ${inSpans(sql.ref('posted_at'), s.rows)} or ${inSpans(sql.ref('sla_due_at'), s.rows)})::int as edge_cases`.execute(db);
+           (select count(*) from mentions where ${inSpans(sql.ref('posted_at'), rows)} or ${inSpans(sql.ref('sla_due_at'), rows)})::int as edge_cases`.execute(db);
   const row = r.rows[0];
   return { rollup: num(row?.rollup), delta: num(row?.delta), edge_cases: num(row?.edge_cases) };
 }
