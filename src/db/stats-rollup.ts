@@ -1,6 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import { num } from '../domain/stats.js';
-import { quarterSpans, signedRollupSpans, type RollupSpans, type Span } from '../domain/stats-rollup.js';
+import { quarterSpans, signedRollupSpans, type SignedRollupSpans, type Span } from '../domain/stats-rollup.js';
 import type { Executor } from './database.js';
 
 /**
@@ -53,7 +53,7 @@ function inSpans(column: RawBuilder<unknown>, spans: Span[]): RawBuilder<unknown
   )})`;
 }
 
-type Level = 'h' | 'd' | 'w' | 'q';
+type Level = 'h' | 'd' | 'w' | 'm' | 'q';
 
 /**
  * The keys of `table` in the bins of each (level, span), one index range scan apiece (a union, not
@@ -63,7 +63,7 @@ function binRows(table: 'stats_rollup' | 'stats_rollup_delta', parts: Array<[Lev
   const selects = parts.flatMap(([level, spans]) =>
     spans.map((s) => sql`select metric, dim, bucket, bin, n from ${sql.table(table)} where level = ${level} and bin >= ${s.from} and bin < ${s.to} and ${metric}`),
   );
-  return selects.length === 0 ? sql`select null::text, null::text, null::int, null::timestamptz, null::bigint where false` : sql.join(selects, sql` union all `);
+  return selects.length === 0 ? sql`select null::text as metric, null::text as dim, null::int as bucket, null::timestamptz as bin, null::bigint as n where false` : sql.join(selects, sql` union all `);
 }
 
 const MENTION_ARGS = sql.raw(
@@ -91,7 +91,8 @@ function edgeRows(spans: Span[], sign: 1 | -1, keyDim: RawBuilder<unknown>): Raw
      where c.kind = 'next' and ${edge('c.responded_at')}`;
 }
 
-const levelParts = (s: RollupSpans): Array<[Level, Span[]]> => [
+const levelParts = (s: SignedRollupSpans['plus']): Array<[Level, Span[]]> => [
+  ['m', s.months],
   ['w', s.weeks],
   ['d', s.days],
   ['h', s.hours],
@@ -109,8 +110,8 @@ export async function rollupPeriod(db: Executor, from: Date, to: Date, opts: { p
   const teamOnly = opts.people === false;
   const notQuarter = teamOnly ? sql`metric <> 'quarter' and dim = ''` : sql`metric <> 'quarter'`;
   const keyDim = teamOnly ? sql`and k.dim = ''` : sql``;
-  const signed = (part: RollupSpans, sign: 1 | -1) => {
-    const n = sign === 1 ? sql`n` : sql`-n`;
+  const signed = (part: SignedRollupSpans['plus'], sign: 1 | -1) => {
+    const n = sign === 1 ? sql`n` : sql`-n as n`;
     return sql`
         select metric, dim, bucket, ${n} from (${binRows('stats_rollup', levelParts(part), notQuarter)}) r
         union all
@@ -118,7 +119,7 @@ export async function rollupPeriod(db: Executor, from: Date, to: Date, opts: { p
         ${edgeRows(part.rows, sign, keyDim)}`;
   };
   const minus = s.minus;
-  const anyMinus = minus.weeks.length + minus.days.length + minus.hours.length + minus.rows.length > 0;
+  const anyMinus = minus.months.length + minus.weeks.length + minus.days.length + minus.hours.length + minus.rows.length > 0;
   // Counts come back per key; of each histogram only the buckets holding the ranks of its median
   // and p90 (with the counts below them), so a few dozen rows leave the database.
   const { rows: r } = await sql<RollupKey>`

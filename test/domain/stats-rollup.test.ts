@@ -46,7 +46,8 @@ describe('rollupSpans', () => {
   });
 
   it('a signed cover counts every instant of the period once and none outside it, in whole bins', () => {
-    const all = (s: RollupSpans) => [
+    const all = (s: RollupSpans & { months: Span[] }) => [
+      ...s.months.map((x) => ({ ...x, unit: 28 * 86_400_000 })),
       ...s.weeks.map((x) => ({ ...x, unit: 7 * 86_400_000 })),
       ...s.days.map((x) => ({ ...x, unit: 86_400_000 })),
       ...s.hours.map((x) => ({ ...x, unit: 3_600_000 })),
@@ -80,11 +81,16 @@ describe('rollupSpans', () => {
     }
   });
 
-  it('reads the current week as one bin less its (empty) future, the first partial week as cheaply as it can', () => {
+  it('reads the current 28 days as one bin less its (empty) future, the first partial bin as cheaply as it can', () => {
+    // 28-day bins from 2000-01-01: 2026-10-31 to 2026-11-28 to 2026-12-26.
     const s = signedRollupSpans(t('2026-11-02T02:40:00Z'), t('2026-12-02T02:40:00Z'));
-    expect(s.plus.weeks.at(-1)?.to.toISOString()).toBe('2026-12-05T00:00:00.000Z');
-    expect(s.plus.days.filter((d) => d.from >= t('2026-11-28T00:00:00Z'))).toEqual([]);
-    expect(s.plus.hours.filter((h) => h.from >= t('2026-11-28T00:00:00Z'))).toEqual([]);
+    expect(iso(s.plus.months)).toEqual([
+      ['2026-10-31T00:00:00.000Z', '2026-11-28T00:00:00.000Z'],
+      ['2026-11-28T00:00:00.000Z', '2026-12-26T00:00:00.000Z'],
+    ]);
+    expect(iso(s.minus.days)).toContainEqual(['2026-10-31T00:00:00.000Z', '2026-11-02T00:00:00.000Z']);
+    const read = (x: Span[]) => x.filter((d) => d.from >= t('2026-11-28T00:00:00Z') && d.from < t('2026-12-02T02:40:00Z'));
+    expect([...read(s.plus.weeks), ...read(s.plus.days), ...read(s.plus.hours), ...read(s.minus.weeks), ...read(s.minus.days), ...read(s.minus.hours)]).toEqual([]);
   });
 
   it('quarter hours for the busiest hours, rows for the partial quarters', () => {
