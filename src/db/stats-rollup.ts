@@ -5,9 +5,10 @@ import type { Executor } from './database.js';
 
 /**
  * The team's /social-stats figures from the rollups of migrations/0012_stats_rollups.ts: keys
- * (metric, dim, bucket) counted per hour and per day, maintained by triggers. A period is read as
- * its whole days, the whole hours of its partial days and the rows of its partial hours
- * (domain/stats-rollup.ts), so the work does not grow with the volume. The rows at the edges go
+ * (metric, dim, bucket) counted per hour, day, week and 28 days, maintained by triggers. A period is
+ * read as signed bins and the rows of its partial hours (domain/stats-rollup.ts signedRollupSpans:
+ * bins added, and bins subtracted where a whole bin less its outside reads fewer keys), so the work
+ * does not grow with the volume. The rows at the edges go
  * through the same key functions as the triggers, so both agree by construction. Pending deltas
  * (not yet compacted) are read beside the rollup in the same snapshot.
  *

@@ -1,7 +1,7 @@
 /**
  * The arithmetic of the /social-stats rollups (migrations/0012_stats_rollups.ts), as pure functions:
- * how a period splits into day bins, hour bins and the rows at its edges, and the percentiles of a
- * response-time histogram.
+ * how a period splits into bins (28-day, week, day, hour; added or subtracted) and the rows at its
+ * edges, and the percentiles of a response-time histogram.
  */
 
 /** [from, to) in milliseconds since the epoch; empty when from >= to. */
