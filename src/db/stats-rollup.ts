@@ -72,22 +72,27 @@ const MENTION_ARGS = sql.raw(
 );
 const DUE_METRICS = sql.raw(`('due', 'met')`);
 
-/** The keys of the rows in `spans` (cases received or due, inbound posts, next responses), each counted `sign`. */
-function edgeRows(spans: Span[], sign: 1 | -1, keyDim: RawBuilder<unknown>): RawBuilder<unknown> {
+/**
+ * The keys of the rows in the spans of `plus` (counted +1) and of `minus` (counted −1): cases
+ * received or due, inbound posts, next responses. One scan per table for both signs.
+ */
+function edgeRows(plus: Span[], minus: Span[], keyDim: RawBuilder<unknown>): RawBuilder<unknown> {
+  const spans = [...plus, ...minus];
   if (spans.length === 0) return sql``;
   const edge = (col: string) => inSpans(sql.ref(col), spans);
-  const one = sql.lit(sign);
+  const sign = (col: string) =>
+    minus.length === 0 ? sql`1` : sql`((case when ${inSpans(sql.ref(col), plus)} then 1 else 0 end) - (case when ${inSpans(sql.ref(col), minus)} then 1 else 0 end))`;
   return sql`
     union all
-    select k.metric, k.dim, k.bucket, ${one} from mentions m cross join lateral stats_mention_keys(${MENTION_ARGS}) k
+    select k.metric, k.dim, k.bucket, ${sign('m.posted_at')} from mentions m cross join lateral stats_mention_keys(${MENTION_ARGS}) k
      where ${edge('m.posted_at')} and k.metric not in ${DUE_METRICS} and k.metric <> 'quarter' ${keyDim}
     union all
-    select k.metric, k.dim, k.bucket, ${one} from mentions m cross join lateral stats_mention_keys(${MENTION_ARGS}) k
+    select k.metric, k.dim, k.bucket, ${sign('m.sla_due_at')} from mentions m cross join lateral stats_mention_keys(${MENTION_ARGS}) k
      where ${edge('m.sla_due_at')} and k.metric in ${DUE_METRICS} ${keyDim}
     union all
-    select 'posts', '', 0, ${one} from posts p where p.direction = 'inbound' and ${edge('p.posted_at')}
+    select 'posts', '', 0, ${sign('p.posted_at')} from posts p where p.direction = 'inbound' and ${edge('p.posted_at')}
     union all
-    select k.metric, k.dim, k.bucket, ${one} from case_responses c
+    select k.metric, k.dim, k.bucket, ${sign('c.responded_at')} from case_responses c
      cross join lateral stats_response_keys(c.kind, c.waiting_since, c.due_at, c.responded_at) k
      where c.kind = 'next' and ${edge('c.responded_at')}`;
 }
@@ -116,11 +121,10 @@ export async function rollupPeriod(db: Executor, from: Date, to: Date, opts: { p
     return sql`
         select metric, dim, bucket, ${n} from (${binRows('stats_rollup', levelParts(part), notQuarter)}) r
         union all
-        select metric, dim, bucket, ${n} from (${binRows('stats_rollup_delta', levelParts(part), notQuarter)}) d
-        ${edgeRows(part.rows, sign, keyDim)}`;
+        select metric, dim, bucket, ${n} from (${binRows('stats_rollup_delta', levelParts(part), notQuarter)}) d`;
   };
   const minus = s.minus;
-  const anyMinus = minus.months.length + minus.weeks.length + minus.days.length + minus.hours.length + minus.rows.length > 0;
+  const anyMinus = minus.months.length + minus.weeks.length + minus.days.length + minus.hours.length > 0;
   // Counts come back per key; of each histogram only the buckets holding the ranks of its median
   // and p90 (with the counts below them), so a few dozen rows leave the database.
   const { rows: r } = await sql<RollupKey>`
@@ -128,6 +132,7 @@ export async function rollupPeriod(db: Executor, from: Date, to: Date, opts: { p
       select metric, dim, bucket, sum(n)::float8 as n from (
         ${signed(s.plus, 1)}
         ${anyMinus ? sql`union all ${signed(minus, -1)}` : sql``}
+        ${edgeRows(s.plus.rows, minus.rows, keyDim)}
       ) x
       group by 1, 2, 3
       having sum(n) <> 0),
