@@ -6,8 +6,9 @@ import { sql, type Kysely } from 'kysely';
 // `mentions`, `posts` and `case_responses`, so no write path can forget them.
 //
 // A case (or post, or response) contributes +1 to a few keys (metric, dim, bucket) at a time `at`
-// (stats_mention_keys, stats_post_keys, stats_response_keys); each key is counted in hour, day and
-// week bins (level 'h', 'd', 'w': 7 days from 2000-01-01) of that time, in UTC; the metric 'quarter' (cases by the quarter hour, for
+// (stats_mention_keys, stats_post_keys, stats_response_keys); each key is counted in hour, day,
+// week and four-week bins (level 'h', 'd', 'w': 7 days, 'm': 28 days, both from 2000-01-01) of that
+// time, in UTC; the metric 'quarter' (cases by the quarter hour, for
 // the busiest hours of the day in any time zone) only in 15-minute bins (level 'q').
 // - dim: the owner (claimed, due, met) or the first replier (frt_by); '' for the team's total;
 // - bucket: for the time histograms (frt, frt_by, next_wait) the response time's bucket
@@ -19,7 +20,7 @@ import { sql, type Kysely } from 'kysely';
 // stats_rollup (one statement: delete … returning, group by, insert … on conflict do update).
 // Readers sum both. TRUNCATE of a table removes its metrics.
 
-const LEVELS = `(values ('h', interval '1 hour'), ('d', interval '1 day'), ('w', interval '7 days'), ('q', interval '15 minutes')) as v(level, width)`;
+const LEVELS = `(values ('h', interval '1 hour'), ('d', interval '1 day'), ('w', interval '7 days'), ('m', interval '28 days'), ('q', interval '15 minutes')) as v(level, width)`;
 const ORIGIN = `timestamptz '2000-01-01 00:00:00+00'`;
 
 /** Insert into `target` the signed contributions of `source` rows (a select of sign + key columns). */

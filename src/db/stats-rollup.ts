@@ -1,16 +1,20 @@
 import { sql, type RawBuilder } from 'kysely';
 import { num } from '../domain/stats.js';
-import { quarterSpans, rollupSpans, type Span } from '../domain/stats-rollup.js';
+import { quarterSpans, signedRollupSpans, type SignedRollupSpans, type Span } from '../domain/stats-rollup.js';
 import type { Executor } from './database.js';
-import { reportQuery } from './stats.js';
 
 /**
  * The team's /social-stats figures from the rollups of migrations/0012_stats_rollups.ts: keys
- * (metric, dim, bucket) counted per hour and per day, maintained by triggers. A period is read as
- * its whole days, the whole hours of its partial days and the rows of its partial hours
- * (domain/stats-rollup.ts), so the work does not grow with the volume. The rows at the edges go
+ * (metric, dim, bucket) counted per hour, day, week and 28 days, maintained by triggers. A period is
+ * read as signed bins and the rows of its partial hours (domain/stats-rollup.ts signedRollupSpans:
+ * bins added, and bins subtracted where a whole bin less its outside reads fewer keys), so the work
+ * does not grow with the volume. The rows at the edges go
  * through the same key functions as the triggers, so both agree by construction. Pending deltas
  * (not yet compacted) are read beside the rollup in the same snapshot.
+ *
+ * Each read is one plain statement (one round trip, no transaction of its own): it reads a few
+ * thousand index entries, far below the costs at which JIT or a larger work_mem would matter, and a
+ * single statement sees one snapshot anyway.
  *
  * Raw SQL: the key functions are set-returning SQL functions joined laterally, and the spans are
  * lists of ranges.
@@ -32,8 +36,13 @@ const PERCENTILES = [0.5, 0.9];
 
 /** The rank (0-based) `p` of the way through a histogram lies in this bucket (floor or ceiling of p(N−1)). */
 const holdsRank = (p: number) =>
-  sql`(before <= floor(${sql.lit(p)} * (total - 1)) and floor(${sql.lit(p)} * (total - 1)) < before + n)
-      or (before <= ceil(${sql.lit(p)} * (total - 1)) and ceil(${sql.lit(p)} * (total - 1)) < before + n)`;
+  sql`((before <= floor(${sql.lit(p)} * (total - 1)) and floor(${sql.lit(p)} * (total - 1)) < before + n)
+      or (before <= ceil(${sql.lit(p)} * (total - 1)) and ceil(${sql.lit(p)} * (total - 1)) < before + n))`;
+/** Per person only the median is shown: of their histograms (frt_by) only its buckets are kept. */
+const wantedBucket = sql`(${holdsRank(0.5)} or (metric <> 'frt_by' and ${sql.join(
+  PERCENTILES.filter((p) => p !== 0.5).map((p) => holdsRank(p)),
+  sql` or `,
+)}))`;
 
 const NONE = sql`false`;
 
@@ -45,7 +54,7 @@ function inSpans(column: RawBuilder<unknown>, spans: Span[]): RawBuilder<unknown
   )})`;
 }
 
-type Level = 'h' | 'd' | 'w' | 'q';
+type Level = 'h' | 'd' | 'w' | 'm' | 'q';
 
 /**
  * The keys of `table` in the bins of each (level, span), one index range scan apiece (a union, not
@@ -55,7 +64,7 @@ function binRows(table: 'stats_rollup' | 'stats_rollup_delta', parts: Array<[Lev
   const selects = parts.flatMap(([level, spans]) =>
     spans.map((s) => sql`select metric, dim, bucket, bin, n from ${sql.table(table)} where level = ${level} and bin >= ${s.from} and bin < ${s.to} and ${metric}`),
   );
-  return selects.length === 0 ? sql`select null::text, null::text, null::int, null::timestamptz, null::bigint where false` : sql.join(selects, sql` union all `);
+  return selects.length === 0 ? sql`select null::text as metric, null::text as dim, null::int as bucket, null::timestamptz as bin, null::bigint as n where false` : sql.join(selects, sql` union all `);
 }
 
 const MENTION_ARGS = sql.raw(
@@ -63,39 +72,67 @@ const MENTION_ARGS = sql.raw(
 );
 const DUE_METRICS = sql.raw(`('due', 'met')`);
 
-/** Every key's count over [from, to): the cases received, their first responses, deadlines, posts and next responses. */
-export async function rollupPeriod(db: Executor, from: Date, to: Date): Promise<RollupKey[]> {
-  const s = rollupSpans(from, to);
-  const parts: Array<[Level, Span[]]> = [['w', s.weeks], ['d', s.days], ['h', s.hours]];
-  const notQuarter = sql`metric <> 'quarter'`;
-  const edge = (col: string) => inSpans(sql.ref(col), s.rows);
-  const edges =
-    s.rows.length === 0
-      ? sql``
-      : sql`
+/**
+ * The keys of the rows in the spans of `plus` (counted +1) and of `minus` (counted −1): cases
+ * received or due, inbound posts, next responses. One scan per table for both signs.
+ */
+function edgeRows(plus: Span[], minus: Span[], keyDim: RawBuilder<unknown>): RawBuilder<unknown> {
+  const spans = [...plus, ...minus];
+  if (spans.length === 0) return sql``;
+  const edge = (col: string) => inSpans(sql.ref(col), spans);
+  const sign = (col: string) =>
+    minus.length === 0 ? sql`1` : sql`((case when ${inSpans(sql.ref(col), plus)} then 1 else 0 end) - (case when ${inSpans(sql.ref(col), minus)} then 1 else 0 end))`;
+  return sql`
+    union all
+    select k.metric, k.dim, k.bucket, ${sign('m.posted_at')} from mentions m cross join lateral stats_mention_keys(${MENTION_ARGS}) k
+     where ${edge('m.posted_at')} and k.metric not in ${DUE_METRICS} and k.metric <> 'quarter' ${keyDim}
+    union all
+    select k.metric, k.dim, k.bucket, ${sign('m.sla_due_at')} from mentions m cross join lateral stats_mention_keys(${MENTION_ARGS}) k
+     where ${edge('m.sla_due_at')} and k.metric in ${DUE_METRICS} ${keyDim}
+    union all
+    select 'posts', '', 0, ${sign('p.posted_at')} from posts p where p.direction = 'inbound' and ${edge('p.posted_at')}
+    union all
+    select k.metric, k.dim, k.bucket, ${sign('c.responded_at')} from case_responses c
+     cross join lateral stats_response_keys(c.kind, c.waiting_since, c.due_at, c.responded_at) k
+     where c.kind = 'next' and ${edge('c.responded_at')}`;
+}
+
+const levelParts = (s: SignedRollupSpans['plus']): Array<[Level, Span[]]> => [
+  ['m', s.months],
+  ['w', s.weeks],
+  ['d', s.days],
+  ['h', s.hours],
+];
+
+/**
+ * Every key's count over [from, to): the cases received, their first responses, deadlines, posts and
+ * next responses. The period is read as signed parts (domain signedRollupSpans): bins added, and
+ * bins subtracted where a whole bin less its outside costs fewer keys than its smaller bins (`now`
+ * tells which bins are still filling). With `people: false` only the team's keys (dim ''): the
+ * per-person keys, most of them the repliers' histograms, are skipped.
+ */
+export async function rollupPeriod(db: Executor, from: Date, to: Date, opts: { people?: boolean; now?: Date } = {}): Promise<RollupKey[]> {
+  const s = signedRollupSpans(from, to, opts.now ?? to);
+  const teamOnly = opts.people === false;
+  const notQuarter = teamOnly ? sql`metric <> 'quarter' and dim = ''` : sql`metric <> 'quarter'`;
+  const keyDim = teamOnly ? sql`and k.dim = ''` : sql``;
+  const signed = (part: SignedRollupSpans['plus'], sign: 1 | -1) => {
+    const n = sign === 1 ? sql`n` : sql`-n as n`;
+    return sql`
+        select metric, dim, bucket, ${n} from (${binRows('stats_rollup', levelParts(part), notQuarter)}) r
         union all
-        select k.metric, k.dim, k.bucket, 1 from mentions m cross join lateral stats_mention_keys(${MENTION_ARGS}) k
-         where ${edge('m.posted_at')} and k.metric not in ${DUE_METRICS} and k.metric <> 'quarter'
-        union all
-        select k.metric, k.dim, k.bucket, 1 from mentions m cross join lateral stats_mention_keys(${MENTION_ARGS}) k
-         where ${edge('m.sla_due_at')} and k.metric in ${DUE_METRICS}
-        union all
-        select 'posts', '', 0, 1 from posts p where p.direction = 'inbound' and ${edge('p.posted_at')}
-        union all
-        select k.metric, k.dim, k.bucket, 1 from case_responses c
-         cross join lateral stats_response_keys(c.kind, c.waiting_since, c.due_at, c.responded_at) k
-         where c.kind = 'next' and ${edge('c.responded_at')}`;
+        select metric, dim, bucket, ${n} from (${binRows('stats_rollup_delta', levelParts(part), notQuarter)}) d`;
+  };
+  const minus = s.minus;
+  const anyMinus = minus.months.length + minus.weeks.length + minus.days.length + minus.hours.length > 0;
   // Counts come back per key; of each histogram only the buckets holding the ranks of its median
   // and p90 (with the counts below them), so a few dozen rows leave the database.
-  const r = await reportQuery(
-    db,
-    sql<RollupKey>`
+  const { rows: r } = await sql<RollupKey>`
     with g as (
       select metric, dim, bucket, sum(n)::float8 as n from (
-        select metric, dim, bucket, n from (${binRows('stats_rollup', parts, notQuarter)}) r
-        union all
-        select metric, dim, bucket, n from (${binRows('stats_rollup_delta', parts, notQuarter)}) d
-        ${edges}
+        ${signed(s.plus, 1)}
+        ${anyMinus ? sql`union all ${signed(minus, -1)}` : sql``}
+        ${edgeRows(s.plus.rows, minus.rows, keyDim)}
       ) x
       group by 1, 2, 3
       having sum(n) <> 0),
@@ -107,11 +144,7 @@ export async function rollupPeriod(db: Executor, from: Date, to: Date): Promise<
     select metric, dim, bucket, n, null::float8 as before, null::float8 as total from g where metric not in ${HISTOGRAMS}
     union all
     select metric, dim, bucket, n, before, total from h
-     where ${sql.join(
-       PERCENTILES.map((p) => holdsRank(p)),
-       sql` or `,
-     )}`,
-  );
+     where ${wantedBucket}`.execute(db);
   return r.map((x) => ({
     metric: x.metric,
     dim: x.dim,
@@ -129,9 +162,7 @@ export async function busiestHoursFromRollup(db: Executor, from: Date, to: Date,
       ? sql``
       : sql`union all
             select date_bin('15 minutes', posted_at, timestamptz '2000-01-01 00:00:00+00'), 1 from mentions where ${inSpans(sql.ref('posted_at'), s.rows)}`;
-  const r = await reportQuery(
-    db,
-    sql<{ hour: number; n: number }>`
+  const { rows: r } = await sql<{ hour: number; n: number }>`
     select extract(hour from bin at time zone ${timeZone})::int as hour, sum(n)::float8 as n from (
       select bin, n from (${binRows('stats_rollup', [['q', s.quarters]], sql`metric = 'quarter'`)}) r
       union all
@@ -141,8 +172,7 @@ export async function busiestHoursFromRollup(db: Executor, from: Date, to: Date,
     group by 1
     having sum(n) > 0
     order by 2 desc, 1
-    limit 3`,
-  );
+    limit 3`.execute(db);
   return r.map((x) => ({ hour: num(x.hour), count: num(x.n) }));
 }
 
@@ -166,14 +196,15 @@ export async function compactStatsRollup(db: Executor): Promise<number> {
 }
 
 /** How many rows a period's read touches: rollup and delta rows, and the cases at its edges (for the bench). */
-export async function rollupRowsRead(db: Executor, from: Date, to: Date): Promise<{ rollup: number; delta: number; edge_cases: number }> {
-  const s = rollupSpans(from, to);
-  const parts: Array<[Level, Span[]]> = [['w', s.weeks], ['d', s.days], ['h', s.hours]];
+export async function rollupRowsRead(db: Executor, from: Date, to: Date, now: Date = to): Promise<{ rollup: number; delta: number; edge_cases: number }> {
+  const s = signedRollupSpans(from, to, now);
+  const parts = [...levelParts(s.plus), ...levelParts(s.minus)];
+  const rows = [...s.plus.rows, ...s.minus.rows];
   const notQuarter = sql`metric <> 'quarter'`;
   const r = await sql<{ rollup: number; delta: number; edge_cases: number }>`
     select (select count(*) from (${binRows('stats_rollup', parts, notQuarter)}) x)::int as rollup,
            (select count(*) from (${binRows('stats_rollup_delta', parts, notQuarter)}) x)::int as delta,
-           (select count(*) from mentions where ${inSpans(sql.ref('posted_at'), s.rows)} or ${inSpans(sql.ref('sla_due_at'), s.rows)})::int as edge_cases`.execute(db);
+           (select count(*) from mentions where ${inSpans(sql.ref('posted_at'), rows)} or ${inSpans(sql.ref('sla_due_at'), rows)})::int as edge_cases`.execute(db);
   const row = r.rows[0];
   return { rollup: num(row?.rollup), delta: num(row?.delta), edge_cases: num(row?.edge_cases) };
 }

@@ -1,7 +1,7 @@
 /**
  * The arithmetic of the /social-stats rollups (migrations/0012_stats_rollups.ts), as pure functions:
- * how a period splits into day bins, hour bins and the rows at its edges, and the percentiles of a
- * response-time histogram.
+ * how a period splits into bins (28-day, week, day, hour; added or subtracted) and the rows at its
+ * edges, and the percentiles of a response-time histogram.
  */
 
 /** [from, to) in milliseconds since the epoch; empty when from >= to. */
@@ -163,4 +163,90 @@ export function histogramPercentile(h: Histogram, p: number): number | null {
     return b;
   });
   return percentileFromBuckets(buckets, before, p);
+}
+
+/** A period as signed parts: the bins and rows of `plus`, less those of `minus`. */
+export interface SignedRollupSpans {
+  plus: RollupSpans & { months: Span[] };
+  minus: RollupSpans & { months: Span[] };
+}
+
+type Level = 'm' | 'w' | 'd' | 'h' | 'r';
+export const MONTH_MS = 4 * WEEK_MS;
+const UNIT: Record<Level, number> = { m: MONTH_MS, w: WEEK_MS, d: DAY_MS, h: HOUR_MS, r: HOUR_MS };
+const FINER = { m: 'w', w: 'd', d: 'h', h: 'r' } as const;
+/**
+ * What reading one unit of each level costs, relative to an hour bin (measured on the bench's seed
+ * at 1M cases: a day bin holds about 7 times an hour's keys, a week 16 times, 28 days 22 times; an
+ * hour of rows, put through the key functions, about 8 hour bins).
+ */
+const COST: Record<Level, number> = { m: 22, w: 16, d: 7, h: 1, r: 8 };
+/** Each range read, however empty. */
+const PROBE = 0.2;
+
+interface Term {
+  level: Level;
+  from: number;
+  to: number;
+  sign: 1 | -1;
+}
+
+const term = (level: Level, from: number, to: number): Term[] => (from < to ? [{ level, from, to, sign: 1 }] : []);
+const negate = (ts: Term[]): Term[] => ts.map((x) => ({ ...x, sign: x.sign === 1 ? -1 : 1 }));
+
+/**
+ * The signed cover of [from, to) with the fewest keys read, over 28-day bins (level 'm', four
+ * weeks), weeks, days, hours and rows: each partial bin at an end is read either as its smaller
+ * bins (inward), or as the whole bin less the smaller bins outside the period (outward), whichever
+ * costs less. Time after `now` holds (nearly) nothing, so the part of a bin after it costs nothing:
+ * the current 28 days are read as one bin less its (empty) rest. Counts add up, so the result is
+ * exact either way; only the work differs.
+ */
+export function signedRollupSpans(from: Date, to: Date, now: Date = to): SignedRollupSpans {
+  const t0 = now.getTime();
+  const cost = (ts: Term[]) => ts.reduce((c, x) => c + PROBE + (Math.max(0, Math.min(x.to, t0) - x.from) / UNIT[x.level]) * COST[x.level], 0);
+  const cheaper = (p: Term[], q: Term[]) => (cost(q) < cost(p) ? q : p);
+  // [t, ceil_L(t)) and [floor_L(t), t), in levels finer than L.
+  const after = (t: number, level: Exclude<Level, 'r'>): Term[] => {
+    const top = ceilTo(t, UNIT[level]);
+    if (top === t) return [];
+    const f = FINER[level];
+    if (f === 'r') return term('r', t, top);
+    const inward = [...after(t, f), ...term(f, ceilTo(t, UNIT[f]), top)];
+    const outward = [...term(f, floorTo(t, UNIT[f]), top), ...negate(before(t, f))];
+    return cheaper(inward, outward);
+  };
+  const before = (t: number, level: Exclude<Level, 'r'>): Term[] => {
+    const bottom = floorTo(t, UNIT[level]);
+    if (bottom === t) return [];
+    const f = FINER[level];
+    if (f === 'r') return term('r', bottom, t);
+    const inward = [...term(f, bottom, floorTo(t, UNIT[f])), ...before(t, f)];
+    const outward = [...term(f, bottom, ceilTo(t, UNIT[f])), ...negate(after(t, f))];
+    return cheaper(inward, outward);
+  };
+  // [a, b) at level L and finer.
+  const cover = (a: number, b: number, level: Level): Term[] => {
+    if (level === 'r') return term('r', a, b);
+    const unit = UNIT[level];
+    const lo = ceilTo(a, unit);
+    const hi = floorTo(b, unit);
+    if (lo <= hi) {
+      const start = cheaper(after(a, level), [...term(level, floorTo(a, unit), lo), ...negate(before(a, level))]);
+      const end = cheaper(before(b, level), [...term(level, hi, ceilTo(b, unit)), ...negate(after(b, level))]);
+      return [...start, ...term(level, lo, hi), ...end];
+    }
+    // Both ends inside one bin.
+    return cheaper(cover(a, b, FINER[level]), [...term(level, floorTo(a, unit), ceilTo(a, unit)), ...negate(before(a, level)), ...negate(after(b, level))]);
+  };
+  const terms = from.getTime() < to.getTime() ? cover(from.getTime(), to.getTime(), 'm') : [];
+  const pick = (sign: 1 | -1): SignedRollupSpans['plus'] => {
+    const of = (level: Level) =>
+      terms
+        .filter((x) => x.sign === sign && x.level === level)
+        .sort((x, y) => x.from - y.from)
+        .map((x) => ({ from: new Date(x.from), to: new Date(x.to) }));
+    return { months: of('m'), weeks: of('w'), days: of('d'), hours: of('h'), rows: of('r') };
+  };
+  return { plus: pick(1), minus: pick(-1) };
 }

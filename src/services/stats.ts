@@ -17,8 +17,8 @@ export async function computeStats(db: Executor, q: StatsQuery): Promise<StatsRe
 async function teamStats(db: Executor, q: StatsQuery): Promise<StatsReport> {
   const w = q.window;
   const [cur, prev, busiestHours, openNow, nextOverdue] = await Promise.all([
-    rollupPeriod(db, w.from, w.to),
-    rollupPeriod(db, w.prevFrom, w.prevTo),
+    rollupPeriod(db, w.from, w.to, { now: q.now }),
+    rollupPeriod(db, w.prevFrom, w.prevTo, { people: false, now: q.now }),
     busiestHoursFromRollup(db, w.from, w.to, w.timeZone),
     openNowFigures(db, q.now),
     nextOverdueCount(db, q.now),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bucketBounds, histogramPercentile, LAST_BUCKET, quarterSpans, responseBucket, rollupSpans, type Span } from '../../src/domain/stats-rollup.js';
+import { bucketBounds, histogramPercentile, LAST_BUCKET, quarterSpans, responseBucket, rollupSpans, signedRollupSpans, type RollupSpans, type Span } from '../../src/domain/stats-rollup.js';
 
 const t = (iso: string) => new Date(iso);
 const iso = (spans: Span[]) => spans.map((s) => [s.from.toISOString(), s.to.toISOString()]);
@@ -43,6 +43,54 @@ describe('rollupSpans', () => {
     }
     expect(rollupSpans(t('2026-04-01T10:05:00Z'), t('2026-04-01T10:55:00Z'))).toMatchObject({ weeks: [], days: [], hours: [] });
     expect(rollupSpans(t('2026-04-01T10:05:00Z'), t('2026-04-01T10:05:00Z'))).toEqual({ weeks: [], days: [], hours: [], rows: [] });
+  });
+
+  it('a signed cover counts every instant of the period once and none outside it, in whole bins', () => {
+    const all = (s: RollupSpans & { months: Span[] }) => [
+      ...s.months.map((x) => ({ ...x, unit: 28 * 86_400_000 })),
+      ...s.weeks.map((x) => ({ ...x, unit: 7 * 86_400_000 })),
+      ...s.days.map((x) => ({ ...x, unit: 86_400_000 })),
+      ...s.hours.map((x) => ({ ...x, unit: 3_600_000 })),
+      ...s.rows.map((x) => ({ ...x, unit: 1 })),
+    ];
+    const cases: Array<[string, string, string?]> = [
+      ['2026-11-02T02:40:00Z', '2026-12-02T02:40:00Z'], // a rolling 30 days ending now
+      ['2026-10-03T02:40:00Z', '2026-11-02T02:40:00Z', '2026-12-02T02:40:00Z'], // the 30 days before
+      ['2026-04-01T10:20:30Z', '2026-05-01T10:20:30Z'],
+      ['2026-04-30T18:15:00Z', '2026-05-01T10:20:30Z'],
+      ['2026-04-01T00:00:00Z', '2026-04-29T00:00:00Z'],
+      ['2026-04-01T10:05:00Z', '2026-04-01T10:55:00Z'],
+      ['2026-02-01T07:00:00Z', '2026-05-02T23:59:00Z'],
+    ];
+    for (const [a, b, now] of cases) {
+      const s = signedRollupSpans(t(a), t(b), now ? t(now) : undefined);
+      for (const x of [...all(s.plus), ...all(s.minus)]) {
+        expect(x.from.getTime() < x.to.getTime()).toBe(true);
+        if (x.unit > 1) expect([(x.from.getTime() - Date.UTC(2000, 0, 1)) % x.unit, (x.to.getTime() - Date.UTC(2000, 0, 1)) % x.unit]).toEqual([0, 0]);
+      }
+      const lo = t(a).getTime() - 8 * 86_400_000;
+      const hi = t(b).getTime() + 8 * 86_400_000;
+      const edges = [...new Set([...all(s.plus), ...all(s.minus), { from: t(a), to: t(b) }].flatMap((x) => [x.from.getTime(), x.to.getTime()]))];
+      // Every instant between two consecutive edges is covered alike: test one point in each, and each edge.
+      const points = [...edges, ...edges.map((e) => e - 1), lo, hi];
+      for (const p of points) {
+        const inside = (x: Span) => x.from.getTime() <= p && p < x.to.getTime();
+        const n = all(s.plus).filter(inside).length - all(s.minus).filter(inside).length;
+        expect(n, `${a} ${b} at ${new Date(p).toISOString()}`).toBe(p >= t(a).getTime() && p < t(b).getTime() ? 1 : 0);
+      }
+    }
+  });
+
+  it('reads the current 28 days as one bin less its (empty) future, the first partial bin as cheaply as it can', () => {
+    // 28-day bins from 2000-01-01: 2026-10-31 to 2026-11-28 to 2026-12-26.
+    const s = signedRollupSpans(t('2026-11-02T02:40:00Z'), t('2026-12-02T02:40:00Z'));
+    expect(iso(s.plus.months)).toEqual([
+      ['2026-10-31T00:00:00.000Z', '2026-11-28T00:00:00.000Z'],
+      ['2026-11-28T00:00:00.000Z', '2026-12-26T00:00:00.000Z'],
+    ]);
+    expect(iso(s.minus.days)).toContainEqual(['2026-10-31T00:00:00.000Z', '2026-11-02T00:00:00.000Z']);
+    const read = (x: Span[]) => x.filter((d) => d.from >= t('2026-11-28T00:00:00Z') && d.from < t('2026-12-02T02:40:00Z'));
+    expect([...read(s.plus.weeks), ...read(s.plus.days), ...read(s.plus.hours), ...read(s.minus.weeks), ...read(s.minus.days), ...read(s.minus.hours)]).toEqual([]);
   });
 
   it('quarter hours for the busiest hours, rows for the partial quarters', () => {
