@@ -114,7 +114,9 @@ export class XStream {
     const done = new Promise<void>((resolve) => (this.finish = resolve));
     await stream.connect({ autoReconnect: true, autoReconnectRetries: Infinity, nextRetryTimeout: delay });
     const retry = setInterval(() => {
-      if (this.connected && !this.inSync) void this.enqueue(() => this.gapPoll());
+      // Checked again when its turn comes: a gap poll queued behind the one that completed the
+      // gap would read the stream's newest posts a second time (X bills every read).
+      if (this.connected && !this.inSync) void this.enqueue(() => (this.connected && !this.inSync ? this.gapPoll() : this.ownPoll()));
       else void this.enqueue(() => this.ownPoll());
     }, this.deps.retryGapMs);
     retry.unref();
