@@ -21,7 +21,9 @@ afterAll(async () => {
 describe('fencing', () => {
   it('a worker whose lease expired cannot complete, retry, fail or renew the job another holds', async () => {
     await enqueueJob(database.db, { kind: 'post_message', channel: 'CESC', payload: { escalation: { by: 'U1', severity: 'low', category: 'policy', reason: 'r' } } });
-    const now = new Date();
+    // A second on: run_after defaults to the database's now() (microseconds), a Date has whole
+    // milliseconds, so a lease in the same millisecond as the enqueue would find the job not yet due.
+    const now = new Date(Date.now() + 1000);
     // A's lease is over the moment it is taken (as if A had stalled for longer than a lease).
     const a = await leaseNextJob(database.db, { worker: 'A', now, leaseMs: 1, realNow: new Date(now.getTime() - 60_000) });
     expect(a).toBeDefined();
@@ -46,7 +48,8 @@ describe('fencing', () => {
 
   it('an attempt that ended cannot be renewed back into a lease', async () => {
     await enqueueJob(database.db, { kind: 'post_card', channel: 'C1' });
-    const j = await leaseNextJob(database.db, { worker: 'A', now: new Date(), leaseMs: 60_000 });
+    // A second on, for the reason given in the test above.
+    const j = await leaseNextJob(database.db, { worker: 'A', now: new Date(Date.now() + 1000), leaseMs: 60_000 });
     const lease = leaseOf(j!);
     expect(await retryJob(database.db, lease, { runAfter: new Date(), error: 'ratelimited', deliveryUnknown: false })).toBe(true);
     expect(await renewLease(database.db, lease, new Date(Date.now() + 60_000))).toBe(false);
