@@ -68,37 +68,25 @@ export interface NewEvent {
 }
 
 export async function addEvent(db: Executor, e: NewEvent): Promise<void> {
-  await db
-    .insertInto('mention_events')
-    .values({
-      mention_id: e.mentionId,
-      kind: e.kind,
-      actor_id: e.actorId,
-      from_status: e.fromStatus ?? null,
-      to_status: e.toStatus ?? null,
-      details: JSON.stringify(e.details ?? {}),
-      ...(e.at ? { at: e.at } : {}),
-    })
-    .execute();
+  await addEvents(db, [e]);
 }
 
 /** Many audit rows in one statement. */
 export async function addEvents(db: Executor, events: NewEvent[]): Promise<void> {
   if (events.length === 0) return;
-  await db
-    .insertInto('mention_events')
-    .values(
-      events.map((e) => ({
-        mention_id: e.mentionId,
-        kind: e.kind,
-        actor_id: e.actorId,
-        from_status: e.fromStatus ?? null,
-        to_status: e.toStatus ?? null,
-        details: JSON.stringify(e.details ?? {}),
-        ...(e.at ? { at: e.at } : {}),
-      })),
-    )
-    .execute();
+  await db.insertInto('mention_events').values(events.map(eventRow)).execute();
+}
+
+function eventRow(e: NewEvent) {
+  return {
+    mention_id: e.mentionId,
+    kind: e.kind,
+    actor_id: e.actorId,
+    from_status: e.fromStatus ?? null,
+    to_status: e.toStatus ?? null,
+    details: JSON.stringify(e.details ?? {}),
+    ...(e.at ? { at: e.at } : {}),
+  };
 }
 
 /** The latest event of one of `kinds` for a mention: who got there first when a change loses a race. */
