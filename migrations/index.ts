@@ -11,6 +11,7 @@ import * as m0010 from './0010_case_stats.js';
 import * as m0011 from './0011_reply_idempotency.js';
 import * as m0012 from './0012_stats_rollups.js';
 import * as m0013 from './0013_sla_checks.js';
+import * as m0014 from './0014_stats_sketches.js';
 
 /**
  * Every migration, imported statically so the same list works under tsx, vitest and the compiled
@@ -34,6 +35,7 @@ export const migrations: Record<string, Migration> = {
   '0011_reply_idempotency': m0011,
   '0012_stats_rollups': m0012,
   '0013_sla_checks': m0013,
+  '0014_stats_sketches': m0014,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -97,17 +97,13 @@ export function bucketBounds(bucket: number): { lo: number; hi: number } {
 /** Bucket → count. */
 export type Histogram = Map<number, number>;
 
-export function addToHistogram(h: Histogram, bucket: number, n: number): void {
-  const v = (h.get(bucket) ?? 0) + n;
-  if (v === 0) h.delete(bucket);
-  else h.set(bucket, v);
-}
+/**
+ * A histogram as one count per bucket (index 0 … LAST_BUCKET): what a report adds the stored
+ * histograms of a period into, one array per metric and person.
+ */
+export type DenseHistogram = Float64Array;
 
-export function histogramCount(h: Histogram): number {
-  let n = 0;
-  for (const c of h.values()) n += c;
-  return n;
-}
+export const denseHistogram = (): DenseHistogram => new Float64Array(LAST_BUCKET + 1);
 
 /** The 0-based ranks percentile_cont interpolates between for p over `total` values, and the fraction between them. */
 export function percentileRanks(total: number, p: number): { lower: number; upper: number; frac: number } {
@@ -150,19 +146,39 @@ export function percentileFromBuckets(buckets: CumulativeBucket[], total: number
   return upper === lower ? v0 : v0 + frac * (v1 - v0);
 }
 
+/** The number of values a dense histogram counts. */
+export function denseTotal(h: DenseHistogram): number {
+  let n = 0;
+  for (let i = 0; i < h.length; i++) n += h[i]!;
+  return n;
+}
+
+/**
+ * percentile_cont of the values a dense histogram counts (p in [0, 1]), as percentileFromBuckets:
+ * off by less than one bucket width; null when empty. One pass up to the upper rank.
+ */
+export function densePercentile(h: DenseHistogram, p: number, total: number = denseTotal(h)): number | null {
+  if (total <= 0) return null;
+  const { upper } = percentileRanks(total, p);
+  const held: CumulativeBucket[] = [];
+  let before = 0;
+  for (let bucket = 0; bucket < h.length && before <= upper; bucket++) {
+    const n = h[bucket]!;
+    if (n <= 0) continue;
+    held.push({ bucket, n, before });
+    before += n;
+  }
+  return percentileFromBuckets(held, total, p);
+}
+
 /**
  * percentile_cont of the values a histogram counts, p in [0, 1]: the values at ranks ⌊p(N−1)⌋
  * and ⌈p(N−1)⌉ (valueInBucket), interpolated; off by less than one bucket width. Null when empty.
  */
 export function histogramPercentile(h: Histogram, p: number): number | null {
-  const sorted = [...h.entries()].filter(([, c]) => c > 0).sort((x, y) => x[0] - y[0]);
-  let before = 0;
-  const buckets = sorted.map(([bucket, n]) => {
-    const b = { bucket, n, before };
-    before += n;
-    return b;
-  });
-  return percentileFromBuckets(buckets, before, p);
+  const dense = denseHistogram();
+  for (const [bucket, n] of h) if (n > 0) dense[Math.min(bucket, LAST_BUCKET)]! += n;
+  return densePercentile(dense, p);
 }
 
 /** A period as signed parts: the bins and rows of `plus`, less those of `minus`. */

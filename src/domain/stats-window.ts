@@ -2,9 +2,13 @@ import { TZDate } from '@date-fns/tz';
 import type { PeriodName } from './stats-args.js';
 
 /**
- * The period a report covers, [from, to), and the previous period of equal length it is compared
- * with, [prevFrom, prevTo). Rolling periods end now; `today` starts at midnight in the team's time
- * zone and is compared with yesterday up to the same time of day.
+ * The period a report covers, [from, to), and the previous period it is compared with,
+ * [prevFrom, prevTo). Rolling periods end now and start on the whole hour (UTC) at or before their
+ * length ago: "last 30 days" at 13:07 covers from 13:00 thirty days ago, so it holds at least the
+ * last 30 days and no more than one hour beyond; the previous period is the full length before it.
+ * Whole hours are what the statistics rollups count in, so a report reads no single case at its
+ * start. `today` starts at midnight in the team's time zone and is compared with yesterday up to
+ * the same time of day.
  */
 export interface StatsWindow {
   period: PeriodName;
@@ -26,7 +30,7 @@ export function statsWindow(period: PeriodName, now: Date, timeZone: string): St
     return { period, from, to, prevFrom, prevTo: new Date(prevFrom.getTime() + (to.getTime() - from.getTime())), timeZone };
   }
   const length = ROLLING_HOURS[period] * HOUR_MS;
-  const from = new Date(to.getTime() - length);
+  const from = new Date(Math.floor((to.getTime() - length) / HOUR_MS) * HOUR_MS);
   return { period, from, to, prevFrom: new Date(from.getTime() - length), prevTo: from, timeZone };
 }
 

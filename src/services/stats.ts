@@ -1,13 +1,14 @@
 import { conversationRows, nextOverdueCount } from '../db/case-stats.js';
 import { openNowFigures, statsRows, type PeriodCountName } from '../db/stats.js';
-import { busiestHoursFromRollup, rollupPeriod, type RollupKey } from '../db/stats-rollup.js';
+import { busiestHoursFromRollup, openNowFromRollup, rollupPeriod, type RollupPeriod } from '../db/stats-rollup.js';
 import type { Executor } from '../db/database.js';
-import { percentileFromBuckets, type CumulativeBucket } from '../domain/stats-rollup.js';
+import { densePercentile, denseTotal, type DenseHistogram } from '../domain/stats-rollup.js';
 import { num, numOrNull, type PeriodFigures, type ResponderFigures, type StatsQuery, type StatsReport } from '../domain/stats.js';
 
 /**
  * The report behind /social-stats. The team's comes from the rollups (db/stats-rollup.ts): counts
- * per key and response-time histograms, medians and p90 exact to the bucket (30 s below 4 hours).
+ * per key and response-time histograms, medians and p90 exact to the bucket (30 s below 4 hours),
+ * and the open queue from the all-time counter plus the cases due from now on.
  * One person's reads the rows of the cases they own (db/stats.ts, db/case-stats.ts): exact.
  */
 export async function computeStats(db: Executor, q: StatsQuery): Promise<StatsReport> {
@@ -20,7 +21,7 @@ async function teamStats(db: Executor, q: StatsQuery): Promise<StatsReport> {
     rollupPeriod(db, w.from, w.to, { now: q.now }),
     rollupPeriod(db, w.prevFrom, w.prevTo, { people: false, now: q.now }),
     busiestHoursFromRollup(db, w.from, w.to, w.timeZone),
-    openNowFigures(db, q.now),
+    openNowFromRollup(db, q.now),
     nextOverdueCount(db, q.now),
   ]);
   const people = new Map<string, ResponderFigures>();
@@ -32,16 +33,19 @@ async function teamStats(db: Executor, q: StatsQuery): Promise<StatsReport> {
     }
     return f;
   };
-  for (const k of cur) {
+  for (const k of cur.counts) {
     if (k.dim === '') continue;
     if (k.metric === 'claimed') person(k.dim).claimed = k.n;
     else if (k.metric === 'due') person(k.dim).due = k.n;
     else if (k.metric === 'met') person(k.dim).dueMet = k.n;
   }
-  for (const [who, h] of histograms(cur, 'frt_by')) {
-    const f = person(who);
-    f.replied = h.total;
-    f.medianFirstResponseSec = percentileFromBuckets(h.buckets, h.total, 0.5);
+  for (const h of cur.histograms) {
+    if (h.metric !== 'frt_by' || h.dim === '') continue;
+    const total = denseTotal(h.counts);
+    if (total <= 0) continue;
+    const f = person(h.dim);
+    f.replied = total;
+    f.medianFirstResponseSec = densePercentile(h.counts, 0.5, total);
   }
   for (const f of people.values()) f.withinTarget = f.due > 0 ? f.dueMet / f.due : null;
   const sorted = sortResponders([...people.values()]);
@@ -57,24 +61,14 @@ async function teamStats(db: Executor, q: StatsQuery): Promise<StatsReport> {
   };
 }
 
-/** The buckets of one histogram metric read (those holding its percentiles' ranks), by dim. */
-function histograms(keys: RollupKey[], metric: string): Map<string, { total: number; buckets: CumulativeBucket[] }> {
-  const out = new Map<string, { total: number; buckets: CumulativeBucket[] }>();
-  for (const k of keys) {
-    if (k.metric !== metric || k.total === undefined) continue;
-    let h = out.get(k.dim);
-    if (!h) out.set(k.dim, (h = { total: k.total, buckets: [] }));
-    h.buckets.push({ bucket: k.bucket, n: k.n, before: k.before ?? 0 });
-  }
-  return out;
-}
-
-/** One period's team figures from its keys (dim '' is the team's total). */
-function rollupFigures(keys: RollupKey[]): PeriodFigures {
+/** One period's team figures (dim '' is the team's total). */
+function rollupFigures(period: RollupPeriod): PeriodFigures {
   const count = new Map<string, number>();
-  for (const k of keys) if (k.dim === '' && k.total === undefined) count.set(k.metric, (count.get(k.metric) ?? 0) + k.n);
-  const frt = histograms(keys, 'frt').get('') ?? { total: 0, buckets: [] };
-  const nextWait = histograms(keys, 'next_wait').get('') ?? { total: 0, buckets: [] };
+  for (const k of period.counts) if (k.dim === '') count.set(k.metric, k.n);
+  const team = (metric: string): DenseHistogram | undefined => period.histograms.find((h) => h.metric === metric && h.dim === '')?.counts;
+  const percentile = (h: DenseHistogram | undefined, p: number) => (h ? densePercentile(h, p) : null);
+  const frt = team('frt');
+  const nextWait = team('next_wait');
   const n = (metric: string) => count.get(metric) ?? 0;
   const due = n('due');
   const next = n('next');
@@ -84,13 +78,13 @@ function rollupFigures(keys: RollupKey[]): PeriodFigures {
     answered: n('answered'),
     open: n('open'),
     closedNoReply: n('closed_no_reply'),
-    medianFirstResponseSec: percentileFromBuckets(frt.buckets, frt.total, 0.5),
-    p90FirstResponseSec: percentileFromBuckets(frt.buckets, frt.total, 0.9),
+    medianFirstResponseSec: percentile(frt, 0.5),
+    p90FirstResponseSec: percentile(frt, 0.9),
     due,
     dueMet: n('met'),
     withinTarget: due > 0 ? n('met') / due : null,
     nextResponses: next,
-    medianNextResponseSec: percentileFromBuckets(nextWait.buckets, nextWait.total, 0.5),
+    medianNextResponseSec: percentile(nextWait, 0.5),
     nextMet: n('next_met'),
     nextWithinTarget: next > 0 ? n('next_met') / next : null,
     escalated: n('escalated'),

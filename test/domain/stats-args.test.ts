@@ -70,6 +70,21 @@ describe('statsWindow', () => {
     expect(statsWindow('90d', now, 'UTC').from).toEqual(new Date('2025-12-10T12:00:00Z'));
   });
 
+  it('a rolling period starts on the whole hour at or before its length ago (what the rollups count in)', () => {
+    const at = new Date('2026-03-10T12:37:45.123Z');
+    expect(statsWindow('24h', at, 'Asia/Kathmandu')).toEqual({
+      period: '24h',
+      from: new Date('2026-03-09T12:00:00Z'),
+      to: at,
+      prevFrom: new Date('2026-03-08T12:00:00Z'),
+      prevTo: new Date('2026-03-09T12:00:00Z'),
+      timeZone: 'Asia/Kathmandu',
+    });
+    const w = statsWindow('30d', at, 'UTC');
+    expect(w.to.getTime() - w.from.getTime()).toBe(30 * 24 * 3_600_000 + (37 * 60 + 45) * 1000 + 123);
+    expect(w.prevTo.getTime() - w.prevFrom.getTime()).toBe(30 * 24 * 3_600_000);
+  });
+
   it('today starts at midnight in the team’s zone and compares with yesterday up to the same time', () => {
     const w = statsWindow('today', now, 'America/New_York'); // 08:00 EDT (DST began on 8 March)
     expect(w.from).toEqual(new Date('2026-03-10T04:00:00Z'));

@@ -213,6 +213,12 @@ describe('/social-stats from the rollups', () => {
     await compactStatsRollup(db);
     const zero = await db.selectFrom('stats_rollup' as never).select(sql<number>`count(*)::int`.as('n')).where(sql.ref('n'), '=', 0).executeTakeFirstOrThrow();
     expect(Number(zero.n)).toBe(0);
+    // Histograms are packed (no bucket rows), none is empty, and none holds a zero or negative bucket.
+    const buckets = await db.selectFrom('stats_rollup' as never).select(sql<number>`count(*)::int`.as('n')).where(sql.ref('metric'), 'in', ['frt', 'frt_by', 'next_wait']).executeTakeFirstOrThrow();
+    expect(Number(buckets.n)).toBe(0);
+    const { rows: bad } = await sql<{ n: number }>`
+      select count(*)::int as n from stats_hist h where h.counts = ''::bytea or exists (select 1 from stats_sketch_entries(h.counts) e where e.n <= 0)`.execute(db);
+    expect(bad[0]!.n).toBe(0);
   });
 
   it('forgets a truncated table', async () => {
@@ -223,5 +229,7 @@ describe('/social-stats from the rollups', () => {
     expect(r.busiestHours).toEqual([]);
     const { n } = await db.selectFrom('stats_rollup' as never).select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow();
     expect(Number(n)).toBe(0);
+    const packed = await db.selectFrom('stats_hist' as never).select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow();
+    expect(Number(packed.n)).toBe(0);
   });
 });
