@@ -14,6 +14,10 @@ import { sql, type Kysely } from 'kysely';
 //    compaction folds them into the packed rows (stats_sketch_add).
 // 2. The 'open' metric (cases waiting for a first reply) is also counted at level 'a', one bin for
 //    all time, so "open now" is a sum of a few rows instead of a count over the open backlog.
+// 3. The deadline keys (due, met) come from a function of their own, stats_due_keys, of the four
+//    columns mentions_stats_due_idx holds: stats_mention_keys uses it (the same keys as before),
+//    and a report reads the deadlines still ahead in the current hour (the only keys dated in the
+//    future) by an index-only scan through it, instead of every column of those cases.
 //
 // The trigger functions of 0012 are replaced (same names, same transition tables), only their list
 // of levels changes; the TRUNCATE functions also empty stats_hist.
@@ -46,6 +50,60 @@ const TABLES = [
 ] as const;
 
 const signed = (sign: number, rows: string, keys: string, args: string) => `select ${sign} as sign, s.* from ${rows} r cross join lateral ${keys}(${args}) s`;
+
+const DUE_KEYS = `
+  create function stats_due_keys(owner_id text, first_response_at timestamptz, sla_due_at timestamptz, closed_at timestamptz)
+  returns table (metric text, dim text, bucket integer, at timestamptz) language sql immutable parallel safe as $$
+    select k.metric, k.dim, 0, sla_due_at
+      from (values
+        ('due', '', first_response_at is not null or closed_at is null),
+        ('met', '', first_response_at <= sla_due_at),
+        ('due', owner_id, owner_id is not null and (first_response_at is not null or closed_at is null)),
+        ('met', owner_id, owner_id is not null and first_response_at <= sla_due_at)
+      ) as k(metric, dim, counted)
+     where k.counted
+  $$`;
+
+/** 0012's keys of a case, with the deadline keys (due, met) from stats_due_keys (or, for \`down\`, inline as in 0012). */
+function mentionKeys(due: 'function' | 'inline'): string {
+  const dueRows =
+    due === 'inline'
+      ? `,
+          ('due', '', 0, sla_due_at, first_response_at is not null or closed_at is null),
+          ('met', '', 0, sla_due_at, first_response_at <= sla_due_at),
+          ('due', owner_id, 0, sla_due_at, owner_id is not null and (first_response_at is not null or closed_at is null)),
+          ('met', owner_id, 0, sla_due_at, owner_id is not null and first_response_at <= sla_due_at)`
+      : '';
+  const dueUnion = due === 'function' ? `\n      union all\n      select * from stats_due_keys(owner_id, first_response_at, sla_due_at, closed_at)` : '';
+  return `
+    create or replace function stats_mention_keys(posted_at timestamptz, status text, owner_id text, first_response_at timestamptz,
+                                                  first_response_by text, escalated_at timestamptz, escalation_category text,
+                                                  sentiment_label text, sla_due_at timestamptz, closed_at timestamptz)
+    returns table (metric text, dim text, bucket integer, at timestamptz) language sql immutable parallel safe as $$
+      select k.metric, k.dim, k.bucket, k.at
+        from (values
+          ('received', '', 0, posted_at, true),
+          ('quarter', '', 0, posted_at, true),
+          ('answered', '', 0, posted_at, first_response_at is not null),
+          ('open', '', 0, posted_at, first_response_at is null and status in ('new', 'claimed', 'escalated')),
+          ('closed_no_reply', '', 0, posted_at, status = 'closed_no_reply'),
+          ('escalated', '', 0, posted_at, escalated_at is not null),
+          ('esc_isolated', '', 0, posted_at, escalated_at is not null and escalation_category = 'isolated'),
+          ('esc_policy', '', 0, posted_at, escalated_at is not null and escalation_category = 'policy'),
+          ('esc_procedural', '', 0, posted_at, escalated_at is not null and escalation_category = 'procedural'),
+          ('esc_other', '', 0, posted_at, escalated_at is not null and (escalation_category is null or escalation_category not in ('isolated', 'policy', 'procedural'))),
+          ('positive', '', 0, posted_at, sentiment_label = 'positive'),
+          ('neutral', '', 0, posted_at, sentiment_label = 'neutral'),
+          ('negative', '', 0, posted_at, sentiment_label = 'negative'),
+          ('unscored', '', 0, posted_at, sentiment_label is null or sentiment_label not in ('positive', 'neutral', 'negative')),
+          ('claimed', owner_id, 0, posted_at, owner_id is not null),
+          ('frt', '', stats_bucket(extract(epoch from greatest(first_response_at, posted_at) - posted_at)::float8), posted_at, first_response_at is not null),
+          ('frt_by', first_response_by, stats_bucket(extract(epoch from greatest(first_response_at, posted_at) - posted_at)::float8), posted_at,
+           first_response_at is not null and first_response_by is not null)${dueRows}
+        ) as k(metric, dim, bucket, at, counted)
+       where k.counted${dueUnion}
+    $$`;
+}
 
 /** The pairs of a packed histogram as rows (the count read as a signed int4). */
 const ENTRIES = `
@@ -82,11 +140,13 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`create index stats_hist_empty_idx on stats_hist (level) where counts = ''::bytea`.execute(db);
   await sql.raw(ENTRIES).execute(db);
   await sql.raw(ADD).execute(db);
+  await sql.raw(DUE_KEYS).execute(db);
 
   // Every write to the three tables (and a compaction on a replica not yet stopped) waits here
   // until the migration commits, so the moves below see every row and every later change goes
   // through the new triggers.
   await sql`lock table mentions, posts, case_responses, stats_rollup, stats_rollup_delta in share row exclusive mode`.execute(db);
+  await sql.raw(mentionKeys('function')).execute(db);
   for (const t of TABLES) {
     await sql
       .raw(
@@ -183,6 +243,8 @@ export async function down(db: Kysely<any>): Promise<void> {
   await sql`delete from stats_rollup where level = 'a'`.execute(db);
   await sql`delete from stats_rollup_delta where level = 'a'`.execute(db);
   await db.schema.dropTable('stats_hist').execute();
+  await sql.raw(mentionKeys('inline')).execute(db);
+  await sql`drop function if exists stats_due_keys(text, timestamptz, timestamptz, timestamptz)`.execute(db);
   await sql`drop function stats_sketch_add(bytea, bytea)`.execute(db);
   await sql`drop function stats_sketch_entries(bytea)`.execute(db);
 }

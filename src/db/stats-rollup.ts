@@ -108,7 +108,9 @@ function binArrays(s: SignedRollupSpans) {
 /**
  * The keys of the rows in the spans of `plus` (counted +1) and of `minus` (counted −1): cases
  * received or due, inbound posts, next responses. One scan per table for both signs; the spans are
- * literal ranges (a period has at most a few), so the planner sees how few rows they hold.
+ * literal ranges (a period has at most a few), so the planner sees how few rows they hold. The
+ * deadlines (the only keys dated ahead of now: the current hour is read whole, less the deadlines
+ * still to come in it) through stats_due_keys, an index-only scan of mentions_stats_due_idx.
  */
 function edgeRows(plus: Span[], minus: Span[], keyDim: RawBuilder<unknown>): RawBuilder<unknown> {
   const spans = [...plus, ...minus];
@@ -121,8 +123,8 @@ function edgeRows(plus: Span[], minus: Span[], keyDim: RawBuilder<unknown>): Raw
     select k.metric, k.dim, k.bucket, ${sign('m.posted_at')} from mentions m cross join lateral stats_mention_keys(${MENTION_ARGS}) k
      where ${edge('m.posted_at')} and k.metric not in ${DUE_METRICS} and k.metric <> 'quarter' ${keyDim}
     union all
-    select k.metric, k.dim, k.bucket, ${sign('m.sla_due_at')} from mentions m cross join lateral stats_mention_keys(${MENTION_ARGS}) k
-     where ${edge('m.sla_due_at')} and k.metric in ${DUE_METRICS} ${keyDim}
+    select k.metric, k.dim, k.bucket, ${sign('m.sla_due_at')} from mentions m cross join lateral stats_due_keys(m.owner_id, m.first_response_at, m.sla_due_at, m.closed_at) k
+     where ${edge('m.sla_due_at')} ${keyDim}
     union all
     select 'posts', '', 0, ${sign('p.posted_at')} from posts p where p.direction = 'inbound' and ${edge('p.posted_at')}
     union all
