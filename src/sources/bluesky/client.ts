@@ -4,9 +4,12 @@
  * day per account; reads allow 3000 per 5 minutes). An expired access token is refreshed by
  * @atproto/api itself (refreshSession on ExpiredToken); a new login happens only when the
  * refresh token is refused too, and never more often than `loginGapMs`.
+ *
+ * @atproto/api is loaded on the first call, not at start: its lexicons take ~40 MB of memory,
+ * which a deployment without Bluesky should not carry.
  */
-import { AtpAgent, type AtpSessionData } from '@atproto/api';
-import { XRPCError } from '@atproto/xrpc';
+import type { AtpAgent, AtpSessionData } from '@atproto/api';
+import type { XRPCError } from '@atproto/xrpc';
 import type { Clock } from '../../clock.js';
 import type { Db } from '../../db/database.js';
 import type { Logger } from '../../logger.js';
@@ -45,25 +48,38 @@ function rateWindow(h: HeaderBag): { remaining?: number; resetAt?: number } {
   return { remaining: Number.isFinite(remaining) && header(h, 'ratelimit-remaining') !== undefined ? remaining : undefined, resetAt: Number.isFinite(reset) && reset > 0 ? reset * 1000 : undefined };
 }
 
+interface Atproto {
+  agent: AtpAgent;
+  isXrpcError(err: unknown): err is XRPCError;
+}
+
 export class BlueskyClient {
-  readonly agent: AtpAgent;
+  private atproto?: Promise<Atproto>;
+  private loaded?: Atproto;
   private db?: Db;
   private persisting: Promise<unknown> = Promise.resolve();
   /** Logins made by this process (tests and metrics). */
   logins = 0;
 
-  constructor(private readonly d: BlueskyClientDeps) {
-    this.agent = new AtpAgent({
-      service: d.service,
-      fetch: countedFetch(d.metrics),
-      persistSession: (evt, session) => {
-        const db = this.db;
-        // A refresh that failed on the network leaves the session valid: keep the stored one.
-        if (!db || evt === 'network-error') return;
-        // Refresh tokens rotate: the newest pair must reach the database before another replica resumes it.
-        this.persisting = this.persisting.then(() => writeState(db, BSKY_STATE.session, evt === 'create' || evt === 'update' ? (session ?? null) : null)).catch(() => undefined);
-      },
+  constructor(private readonly d: BlueskyClientDeps) {}
+
+  /** The agent (and the library's error class), made on first use. */
+  private load(): Promise<Atproto> {
+    this.atproto ??= Promise.all([import('@atproto/api'), import('@atproto/xrpc')]).then(([{ AtpAgent }, { XRPCError }]) => {
+      const agent = new AtpAgent({
+        service: this.d.service,
+        fetch: countedFetch(this.d.metrics),
+        persistSession: (evt, session) => {
+          const db = this.db;
+          // A refresh that failed on the network leaves the session valid: keep the stored one.
+          if (!db || evt === 'network-error') return;
+          // Refresh tokens rotate: the newest pair must reach the database before another replica resumes it.
+          this.persisting = this.persisting.then(() => writeState(db, BSKY_STATE.session, evt === 'create' || evt === 'update' ? (session ?? null) : null)).catch(() => undefined);
+        },
+      });
+      return (this.loaded = { agent, isXrpcError: (err: unknown): err is XRPCError => err instanceof XRPCError });
     });
+    return this.atproto;
   }
 
   useDatabase(db: Db): void {
@@ -71,7 +87,7 @@ export class BlueskyClient {
   }
 
   get did(): string | undefined {
-    return this.agent.session?.did;
+    return this.loaded?.agent.session?.did;
   }
 
   /** Waits until the newest session is stored (tests, shutdown). */
@@ -81,16 +97,17 @@ export class BlueskyClient {
 
   /** A usable session: the one in memory, the stored one, or (gated) a new login. */
   async ensureSession(): Promise<boolean> {
-    if (this.agent.session) return true;
+    const { agent, isXrpcError } = await this.load();
+    if (agent.session) return true;
     const { health, logger, clock } = this.d;
     const stored = this.db ? await readState<AtpSessionData | null>(this.db, BSKY_STATE.session) : undefined;
     if (stored?.refreshJwt && stored.handle?.toLowerCase() === this.d.handle.toLowerCase()) {
       try {
-        await this.agent.resumeSession(stored);
+        await agent.resumeSession(stored);
         health.resolved('auth');
         return true;
       } catch (err) {
-        if (!(err instanceof XRPCError) || (err.status !== 400 && err.status !== 401)) {
+        if (!isXrpcError(err) || (err.status !== 400 && err.status !== 401)) {
           logger.warn({ err: (err as Error).message }, 'Bluesky: could not resume the stored session; trying again next tick');
           return false;
         }
@@ -106,13 +123,13 @@ export class BlueskyClient {
     }
     try {
       this.logins++;
-      await this.agent.login({ identifier: this.d.handle, password: this.d.appPassword });
+      await agent.login({ identifier: this.d.handle, password: this.d.appPassword });
       if (this.db) await writeState(this.db, BSKY_STATE.login, { at: now });
       health.resolved('auth');
       logger.info({ did: this.did }, 'Bluesky: logged in');
       return true;
     } catch (err) {
-      const x = err instanceof XRPCError ? err : undefined;
+      const x = isXrpcError(err) ? err : undefined;
       let blockedUntil: number | undefined;
       if (x?.status === 429) blockedUntil = rateWindow(x.headers).resetAt ?? now + 5 * 60_000;
       else if (x?.status === 401 || x?.status === 400) {
@@ -130,14 +147,15 @@ export class BlueskyClient {
     const blocked = gate.blockedUntil(bucket);
     if (blocked) return { ok: false, kind: 'waiting', until: blocked, reason: `waiting for Bluesky's rate limit until ${blocked.toISOString()}` };
     if (!(await this.ensureSession())) return { ok: false, kind: 'waiting', reason: 'no Bluesky session yet' };
+    const { agent, isXrpcError } = await this.load();
     try {
-      const res = await fn(this.agent);
+      const res = await fn(agent);
       const w = rateWindow(res.headers);
       gate.observe(bucket, w.remaining, w.resetAt);
       health.waiting(gate.earliest());
       return { ok: true, data: res.data };
     } catch (err) {
-      const x = err instanceof XRPCError ? err : undefined;
+      const x = isXrpcError(err) ? err : undefined;
       const status = x?.status;
       const reason = x ? `${x.error ?? status}: ${x.message}` : (err as Error).message;
       if (status === 429) {
@@ -148,7 +166,7 @@ export class BlueskyClient {
       if (x && SESSION_ERRORS.has(x.error ?? '') && !retried) {
         // The library already tried refreshSession and it was refused: the session is over.
         // One new (gated) login, then the call once more.
-        this.agent.sessionManager.session = undefined;
+        agent.sessionManager.session = undefined;
         await this.flushed();
         return this.call(bucket, fn, true);
       }
