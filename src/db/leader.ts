@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Database } from './database.js';
+import type { Database, Db } from './database.js';
 
 /** Advisory lock keys: one per kind of leader work. */
 export const LOCK = { slaSweep: 7_100_001, xPoller: 7_100_002, blueskyPoller: 7_100_015, mastodonPoller: 7_100_016, statsCompact: 7_100_017 } as const;
@@ -12,23 +12,25 @@ const running = new WeakMap<Database, Set<number>>();
  * leader work; returns whether it ran. On a Postgres server this is a session-level advisory
  * lock held on one pinned connection for the duration of `fn` (released when it returns, or by
  * the server if the connection drops), so `fn` may make slow HTTP calls without holding a
- * transaction open. The embedded database serves one process, so an in-process guard suffices.
+ * transaction open. `fn` gets that connection (a Kysely bound to it) for work it wants to do on
+ * it, saving a pool checkout per statement; it must not leave a transaction open on it. The
+ * embedded database serves one process, so an in-process guard suffices (and `fn` gets the db).
  */
-export async function runAsLeader(database: Database, key: number, fn: () => Promise<void>): Promise<boolean> {
+export async function runAsLeader(database: Database, key: number, fn: (pinned: Db) => Promise<void>): Promise<boolean> {
   let local = running.get(database);
   if (!local) running.set(database, (local = new Set()));
   if (local.has(key)) return false;
   local.add(key);
   try {
     if (database.embedded) {
-      await fn();
+      await fn(database.db);
       return true;
     }
     return await database.db.connection().execute(async (conn) => {
       const got = await sql<{ ok: boolean }>`select pg_try_advisory_lock(${key}) as ok`.execute(conn);
       if (!got.rows[0]?.ok) return false;
       try {
-        await fn();
+        await fn(conn);
       } finally {
         await sql`select pg_advisory_unlock(${key})`.execute(conn).catch(() => undefined);
       }

@@ -66,6 +66,17 @@ export async function lockDueMentions(trx: Tx, now: Date, limit: number): Promis
 }
 
 /**
+ * The sweep's transaction commits without waiting for its WAL to reach the disk (it waited ~2 ms
+ * a tick here, a sixth of a busy tick). Safe for what it writes: a reminder reaches Slack only
+ * after the outbox commits its lease on the job, and that commit (synchronous) flushes the WAL
+ * behind it, this transaction's included; if the server crashes first, the batch is gone as a
+ * whole and its cases, still due, are decided again on the next tick.
+ */
+export async function commitWithoutFlush(trx: Tx): Promise<void> {
+  await sql`set local synchronous_commit = off`.execute(trx);
+}
+
+/**
  * Asks the SLA sweep to look at these cases at `at` (a new case at its warning; a case whose
  * clock stopped or that was escalated at once, so the sweep drops the reminders and schedules the
  * follow-up). Call it after changing the mention row, in the same transaction.

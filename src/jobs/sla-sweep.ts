@@ -1,9 +1,9 @@
 import type { Clock } from '../clock.js';
-import type { Database, Tx } from '../db/database.js';
+import type { Database, Db, Tx } from '../db/database.js';
 import type { MentionRow } from '../db/schema.js';
 import { LOCK, runAsLeader } from '../db/leader.js';
 import { addEvent, applyDecision } from '../db/mentions.js';
-import { lockDueMentions, resolveIdleCases, writeSweepBatch, type SlaBookkeeping, type SweepMention, type SweepReminderJob } from '../db/sla.js';
+import { commitWithoutFlush, lockDueMentions, resolveIdleCases, writeSweepBatch, type SlaBookkeeping, type SweepMention, type SweepReminderJob } from '../db/sla.js';
 import { JOB_PRIORITY } from '../db/slack-jobs.js';
 import { decide, factsOf } from '../domain/lifecycle.js';
 import { planReminders, type DueReminder, type ReminderAudience, type ReminderFacts, type ReminderSettings } from '../domain/reminders.js';
@@ -29,6 +29,8 @@ export interface SlaSweepDeps {
   maxBatches?: number;
   /** CASE_IDLE_DAYS: an answered case with no customer post for this long is resolved by earshot; undefined: never. */
   idleDays?: number;
+  /** How often quiet cases are looked for, at most (default 5 minutes of the clock): the rule counts in days. */
+  idleCheckEveryMs?: number;
   /** Wakes the card queue after a commit that queued something. */
   onQueued?: () => void;
 }
@@ -59,21 +61,24 @@ export interface SweepResult {
  */
 export class SlaSweep {
   private current: Promise<unknown> | undefined;
+  /** When this replica last looked for quiet cases (clock ms), and whether it left some for later. */
+  private idleChecked?: { at: number; more: boolean };
 
   constructor(private readonly deps: SlaSweepDeps) {}
 
   /** One tick, on this replica only if no other is sweeping (Postgres advisory lock); null if not. */
   async sweepAsLeader(): Promise<SweepResult | null> {
     let result: SweepResult | null = null;
-    await runAsLeader(this.deps.database, LOCK.slaSweep, async () => {
-      result = await this.sweep();
+    // The whole tick on the connection that holds the lock: no pool checkout per statement.
+    await runAsLeader(this.deps.database, LOCK.slaSweep, async (pinned) => {
+      result = await this.sweep(pinned);
     });
     return result;
   }
 
-  /** One tick. Safe to run concurrently with itself: rows are locked and reminders keyed. */
-  async sweep(): Promise<SweepResult> {
-    const run = this.run();
+  /** One tick (on `db`, by default the pool). Safe to run concurrently with itself: rows are locked and reminders keyed. */
+  async sweep(db: Db = this.deps.database.db): Promise<SweepResult> {
+    const run = this.run(db);
     this.current = run;
     try {
       return await run;
@@ -87,26 +92,29 @@ export class SlaSweep {
     await this.current?.catch(() => undefined);
   }
 
-  private async run(): Promise<SweepResult> {
+  private async run(db: Db): Promise<SweepResult> {
     const started = performance.now();
     const now = this.deps.clock.now();
     const batchSize = this.deps.batchSize ?? 500;
     const result: SweepResult = { checked: 0, queued: [], released: [], idleResolved: [], ms: 0 };
     for (let i = 0; i < (this.deps.maxBatches ?? 20); i++) {
-      const batch = await this.deps.database.db.transaction().execute((trx) => this.batch(trx, now, batchSize));
+      const batch = await db.transaction().execute((trx) => this.batch(trx, now, batchSize));
       result.checked += batch.checked;
       result.queued.push(...batch.queued);
       result.released.push(...batch.released);
       this.afterCommit(batch.queued);
       if (batch.checked < batchSize) break;
     }
-    if (this.deps.idleDays !== undefined) {
+    if (this.deps.idleDays !== undefined && this.idleCheckDue(now)) {
+      let more = false;
       for (let i = 0; i < (this.deps.maxBatches ?? 20); i++) {
-        const ids = await this.resolveIdle(now, batchSize);
+        const ids = await this.resolveIdle(db, now, batchSize);
         result.idleResolved.push(...ids);
         if (ids.length > 0) this.deps.onQueued?.();
-        if (ids.length < batchSize) break;
+        more = ids.length === batchSize;
+        if (!more) break;
       }
+      this.idleChecked = { at: now.getTime(), more };
     }
     result.ms = performance.now() - started;
     const log = { checked: result.checked, reminders: result.queued.length, released: result.released.length, idleResolved: result.idleResolved.length, ms: Math.round(result.ms) };
@@ -115,10 +123,21 @@ export class SlaSweep {
     return result;
   }
 
+  /**
+   * Quiet cases are counted in days, so one look every few minutes is as good as one a minute and
+   * spares the sweep a statement most ticks; a look that left more than a batch looks again next
+   * tick, and a clock set back looks at once.
+   */
+  private idleCheckDue(now: Date): boolean {
+    const last = this.idleChecked;
+    if (!last || last.more || now.getTime() < last.at) return true;
+    return now.getTime() - last.at >= (this.deps.idleCheckEveryMs ?? 5 * 60_000);
+  }
+
   /** Quiet cases: resolved by earshot in one statement, with an audit row, a thread line and a card refresh each. */
-  private async resolveIdle(now: Date, limit: number): Promise<number[]> {
+  private async resolveIdle(db: Db, now: Date, limit: number): Promise<number[]> {
     const days = this.deps.idleDays ?? 0;
-    return resolveIdleCases(this.deps.database.db, {
+    return resolveIdleCases(db, {
       quietSince: idleSince(now, days),
       now,
       limit,
@@ -133,6 +152,7 @@ export class SlaSweep {
   /** One transaction: decide every due mention of the batch in memory, then write it all in one statement. */
   private async batch(trx: Tx, now: Date, limit: number): Promise<Omit<SweepResult, 'ms' | 'idleResolved'>> {
     const { slaPolicy, settings, triageChannel } = this.deps;
+    await commitWithoutFlush(trx);
     const rows = await lockDueMentions(trx, now, limit);
     const jobs: Array<SweepReminderJob & { queued: QueuedReminder }> = [];
     const refresh: Array<{ mentionId: number; channel: string; priority: number }> = [];

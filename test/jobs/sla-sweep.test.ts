@@ -267,3 +267,40 @@ describe('release on breach and follow-ups', () => {
     expect((await database.db.selectFrom('sla_checks').select('next_check_at').where('mention_id', '=', id).executeTakeFirstOrThrow()).next_check_at).toBeNull();
   });
 });
+
+describe('quiet cases', () => {
+  /** A case the brand answered at `answeredAt`, nothing from the customer since. */
+  async function answered(answeredAt: Date): Promise<number> {
+    const id = await ingest(new Date(answeredAt.getTime() - 10 * 60_000));
+    await database.db
+      .updateTable('mentions')
+      .set({ status: 'replied', first_response_at: answeredAt, first_response_by: 'UBOB', last_brand_reply_at: answeredAt, waiting_since: null })
+      .where('id', '=', id)
+      .execute();
+    return id;
+  }
+
+  it('are looked for at most every idleCheckEveryMs of the clock, and again at once while a look leaves some for later', async () => {
+    const start = new Date('2027-03-01T09:00:00Z');
+    clock.set(start.getTime() + 8 * 86_400_000);
+    // Whatever other tests left quiet is resolved first, so only this test's cases count below.
+    await makeSweep({ idleDays: 7 }).sweep.sweep();
+    const first = await answered(start);
+    const { sweep } = makeSweep({ idleDays: 7, idleCheckEveryMs: 5 * 60_000, batchSize: 2, maxBatches: 1 });
+    expect((await sweep.sweep()).idleResolved).toEqual([first]);
+
+    // Two more quiet cases: a tick a minute later does not look (the last look found less than a batch)…
+    const second = await answered(start);
+    const third = await answered(start);
+    clock.advance(60_000);
+    expect((await sweep.sweep()).idleResolved).toEqual([]);
+    // …five minutes after the last look it does; that look fills its one batch, so the next tick looks again.
+    clock.advance(4 * 60_000);
+    expect((await sweep.sweep()).idleResolved).toEqual([second, third]);
+    const fourth = await answered(start);
+    clock.advance(60_000);
+    expect((await sweep.sweep()).idleResolved).toEqual([fourth]);
+    const statuses = await database.db.selectFrom('mentions').select('status').where('id', 'in', [first, second, third, fourth]).execute();
+    expect(statuses.map((s) => s.status)).toEqual(['resolved', 'resolved', 'resolved', 'resolved']);
+  });
+});
