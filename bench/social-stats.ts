@@ -8,7 +8,7 @@ import { computeStats, computeStatsFromRows } from '../src/services/stats.js';
 import { startFakeSlack, type RecordedCall } from '../test/fakes/slack-server.js';
 import { startTestApp } from '../test/support/app.js';
 import { commandBody, slackHeaders } from '../test/support/slack-requests.js';
-import { responderId, seedStats, type SeedStatsOptions } from './seed-stats.js';
+import { responderId, seedStats, type SeedStatsOptions, type SeedStatsResult } from './seed-stats.js';
 import { percentile } from './stats.js';
 
 /**
@@ -33,7 +33,7 @@ export interface SocialStatsFigures {
   /** The team report from the rollups against the exact one over the rows (computeStatsFromRows). */
   histogram: HistogramCheck;
   /** Rows the team report's current period reads from the rollups, the pending deltas and the edge cases. */
-  rows_read: { rollup: number; delta: number; edge_cases: number };
+  rows_read: Awaited<ReturnType<typeof rollupRowsRead>>;
 }
 
 export interface HistogramCheck {
@@ -77,80 +77,114 @@ export async function histogramCheck(db: Database['db'], now: Date): Promise<His
   };
 }
 
-/** `alongside` runs after each timed team report (a reference timed in step with it, bench/reference-stats.ts). */
-export async function measureSocialStats(database: Database, opts: { runs?: number; seed?: SeedStatsOptions; alongside?: () => Promise<unknown> } = {}): Promise<SocialStatsFigures> {
-  const runs = opts.runs ?? 20;
-  const seeded = await seedStats(database.db, opts.seed);
-  const now = new Date();
-  const window = statsWindow('30d', now, 'UTC');
-  const person = responderId(3);
+/**
+ * One seeded database with the real app in front of it (a fake Slack to answer to): what the
+ * figures are measured on. `command` times one slash command end to end; runs of several of these
+ * can be interleaved, so what other work the machine does falls on each alike.
+ */
+export class SocialStatsBench {
+  private seq = 0;
 
-  const timeQueries = async (userId?: string) => {
+  private constructor(
+    readonly database: Database,
+    readonly seeded: SeedStatsResult,
+    private readonly slack: Awaited<ReturnType<typeof startFakeSlack>>,
+    private readonly app: Awaited<ReturnType<typeof startTestApp>>,
+  ) {}
+
+  static async open(database: Database, seed?: SeedStatsOptions): Promise<SocialStatsBench> {
+    const seeded = await seedStats(database.db, seed);
+    const slack = await startFakeSlack();
+    const app = await startTestApp({ slack, database, runQueue: false });
+    return new SocialStatsBench(database, seeded, slack, app);
+  }
+
+  /** `computeStats` alone, `runs` times after two warm-up runs: milliseconds each. */
+  async timeQueries(runs: number, userId?: string): Promise<number[]> {
     const ms: number[] = [];
     for (let i = 0; i < runs + 2; i++) {
       const t0 = performance.now();
-      await computeStats(database.db, { window: statsWindow('30d', new Date(), 'UTC'), userId, now: new Date() });
-      if (i >= 2) ms.push(performance.now() - t0); // two warm-up runs
+      await computeStats(this.database.db, { window: statsWindow('30d', new Date(), 'UTC'), userId, now: new Date() });
+      if (i >= 2) ms.push(performance.now() - t0);
     }
     return ms;
-  };
-  const queriesTeam = await timeQueries();
-  const queriesPerson = await timeQueries(person);
+  }
 
-  const slack = await startFakeSlack();
-  const app = await startTestApp({ slack, database, runQueue: false });
-  try {
-    const timeCommand = async (user: string, text: string, alongside?: () => Promise<unknown>) => {
-      const ms: number[] = [];
-      for (let i = 0; i < runs + 2; i++) {
-        const id = `bench-${user}-${i}`;
-        const answered = new Promise<void>((resolve) => {
-          const listener = (c: RecordedCall) => {
-            if (c.method === 'response_url' && c.args.response_id === id) {
-              slack.off('call', listener);
-              resolve();
-            }
-          };
-          slack.on('call', listener);
-        });
-        const body = commandBody({ user, text, responseUrl: slack.responseUrl(id) });
-        const t0 = performance.now();
-        const r = await fetch(`${app.url}/slack/events`, { method: 'POST', body, headers: slackHeaders(body) });
-        if (r.status !== 200) throw new Error(`/social-stats answered HTTP ${r.status}`);
-        await answered;
-        if (i >= 2) ms.push(performance.now() - t0);
-        await alongside?.();
-      }
-      return ms;
-    };
-    const e2eTeam = await timeCommand('UBENCHASK', '30d', opts.alongside);
-    const e2ePerson = await timeCommand(person, '30d me');
-    const inWindow = await database.db
+  /** One `/social-stats <text>` by `user` over HTTP, until its answer reaches the response URL: milliseconds. */
+  async command(user: string, text: string): Promise<number> {
+    const id = `bench-${user}-${this.seq++}`;
+    const answered = new Promise<void>((resolve) => {
+      const listener = (c: RecordedCall) => {
+        if (c.method === 'response_url' && c.args.response_id === id) {
+          this.slack.off('call', listener);
+          resolve();
+        }
+      };
+      this.slack.on('call', listener);
+    });
+    const body = commandBody({ user, text, responseUrl: this.slack.responseUrl(id) });
+    const t0 = performance.now();
+    const r = await fetch(`${this.app.url}/slack/events`, { method: 'POST', body, headers: slackHeaders(body) });
+    if (r.status !== 200) throw new Error(`/social-stats answered HTTP ${r.status}`);
+    await answered;
+    return performance.now() - t0;
+  }
+
+  /** The team report from the rollups against the exact one, the rows a period reads, and the window's size. */
+  async check(): Promise<{ histogram: HistogramCheck; rows_read: Awaited<ReturnType<typeof rollupRowsRead>>; in_30d_window: number }> {
+    const window = statsWindow('30d', new Date(), 'UTC');
+    const inWindow = await this.database.db
       .selectFrom('mentions')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('posted_at', '>=', window.from)
       .where('posted_at', '<', window.to)
       .executeTakeFirstOrThrow();
-    const histogram = await histogramCheck(database.db, new Date());
-    const rowsRead = await rollupRowsRead(database.db, window.from, window.to);
-    const fig = (ms: number[]) => ({ p50_ms: percentile(ms, 50), p95_ms: percentile(ms, 95), max_ms: Math.round(Math.max(...ms) * 10) / 10 });
+    return { histogram: await histogramCheck(this.database.db, new Date()), rows_read: await rollupRowsRead(this.database.db, window.from, window.to), in_30d_window: Number(inWindow.n) };
+  }
+
+  async close(): Promise<void> {
+    await this.app.stop();
+    await this.slack.close();
+  }
+}
+
+export const stats = (ms: number[]) => ({ p50_ms: percentile(ms, 50), p95_ms: percentile(ms, 95), max_ms: Math.round(Math.max(...ms) * 10) / 10 });
+
+/** `alongside` runs after each timed team report (a reference timed in step with it, bench/reference-stats.ts). */
+export async function measureSocialStats(database: Database, opts: { runs?: number; seed?: SeedStatsOptions; alongside?: () => Promise<unknown> } = {}): Promise<SocialStatsFigures> {
+  const runs = opts.runs ?? 20;
+  const bench = await SocialStatsBench.open(database, opts.seed);
+  try {
+    const queriesTeam = await bench.timeQueries(runs);
+    const queriesPerson = await bench.timeQueries(runs, responderId(3));
+    const e2eTeam: number[] = [];
+    const e2ePerson: number[] = [];
+    for (let i = 0; i < runs + 2; i++) {
+      const ms = await bench.command('UBENCHASK', '30d');
+      if (i >= 2) e2eTeam.push(ms); // two warm-up runs
+      await opts.alongside?.();
+    }
+    for (let i = 0; i < runs + 2; i++) {
+      const ms = await bench.command(responderId(3), '30d me');
+      if (i >= 2) e2ePerson.push(ms);
+    }
+    const checked = await bench.check();
     return {
-      mentions: seeded.total,
-      in_30d_window: Number(inWindow.n),
-      seeded: seeded.seeded,
-      seed_ms: Math.round(seeded.ms),
+      mentions: bench.seeded.total,
+      in_30d_window: checked.in_30d_window,
+      seeded: bench.seeded.seeded,
+      seed_ms: Math.round(bench.seeded.ms),
       runs,
-      end_to_end_team: fig(e2eTeam),
-      end_to_end_person: fig(e2ePerson),
+      end_to_end_team: stats(e2eTeam),
+      end_to_end_person: stats(e2ePerson),
       queries_team: { p50_ms: percentile(queriesTeam, 50), p95_ms: percentile(queriesTeam, 95) },
       queries_person: { p50_ms: percentile(queriesPerson, 50), p95_ms: percentile(queriesPerson, 95) },
       target_p95_ms: 200,
-      histogram,
-      rows_read: rowsRead,
+      histogram: checked.histogram,
+      rows_read: checked.rows_read,
     };
   } finally {
-    await app.stop();
-    await slack.close();
+    await bench.close();
   }
 }
 
