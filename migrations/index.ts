@@ -12,6 +12,7 @@ import * as m0011 from './0011_reply_idempotency.js';
 import * as m0012 from './0012_stats_rollups.js';
 import * as m0013 from './0013_sla_checks.js';
 import * as m0014 from './0014_stats_sketches.js';
+import * as m0015 from './0015_waiting_brand_posts.js';
 
 /**
  * Every migration, imported statically so the same list works under tsx, vitest and the compiled
@@ -36,6 +37,7 @@ export const migrations: Record<string, Migration> = {
   '0012_stats_rollups': m0012,
   '0013_sla_checks': m0013,
   '0014_stats_sketches': m0014,
+  '0015_waiting_brand_posts': m0015,
 };
 
 export const migrationProvider: MigrationProvider = {

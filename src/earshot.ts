@@ -2,8 +2,9 @@ import type { Server } from 'node:http';
 import { webApi } from '@slack/bolt';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config/index.js';
-import { migrateToLatest, openDatabase, type Database } from './db/database.js';
+import { migrateToLatest, openDatabase, type Database, type Db } from './db/database.js';
 import { pruneSentJobs } from './db/slack-jobs-prune.js';
+import { pruneWaitingBrandPosts } from './db/waiting-brand-posts.js';
 import { queueDepth } from './db/slack-jobs.js';
 import { reminderAudienceFromConfig, reminderSettingsFromConfig, slaPolicyFromConfig } from './sla-policy.js';
 import type { SlaPolicy } from './domain/sla.js';
@@ -253,7 +254,7 @@ export async function startEarshot(opts: StartOptions): Promise<Earshot> {
   x.start({ database, ingest });
   bluesky.start({ database, ingest });
   mastodon.start({ database, ingest });
-  const jobs = opts.runJobs === false ? undefined : startJobs({ config, logger, slaSweep, pruneSentJobs: () => pruneSentJobs(db, { now: clock.now() }), compactStats: () => compactStatsAsLeader(database) });
+  const jobs = opts.runJobs === false ? undefined : startJobs({ config, logger, slaSweep, prune: () => pruneKeptAWhile(db, clock.now()), compactStats: () => compactStatsAsLeader(database) });
   permissions.warm();
   logger.info({ port, mode: config.slack.mode, channel: config.slack.triageChannel }, 'earshot is listening');
 
@@ -295,4 +296,10 @@ export async function startEarshot(opts: StartOptions): Promise<Earshot> {
       if (!opts.database) await database.close();
     },
   };
+}
+
+/** What is kept for a while only: sent Slack jobs, and brand posts that waited in vain for the post they answer. */
+async function pruneKeptAWhile(db: Db, now: Date): Promise<void> {
+  await pruneSentJobs(db, { now });
+  await pruneWaitingBrandPosts(db, now);
 }

@@ -83,7 +83,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     }),
     brandPostsUnmatched: new Counter({
       name: 'earshot_brand_posts_unmatched_total',
-      help: 'Brand posts that answer no post earshot knows (skipped), by source',
+      help: 'Brand posts that answer no post earshot knows when they come (kept 7 days for it to arrive), by source',
       labelNames: ['source'],
       registers: [registry],
     }),

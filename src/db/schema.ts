@@ -189,6 +189,15 @@ export interface SlaChecksTable {
   follow_up_at: Timestamp | null;
 }
 
+/** A brand post waiting for the post it answers to be stored (migration 0015). */
+export interface BrandPostsWaitingTable {
+  source: string;
+  external_id: string;
+  in_reply_to: string;
+  post: ColumnType<unknown, string, string>;
+  seen_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 /** Who opened the App Home lately (migration 0004): their views are refreshed after a change. */
 export interface HomeViewersTable {
   user_id: string;
@@ -207,6 +216,7 @@ export interface DB {
   posts: PostsTable;
   case_responses: CaseResponsesTable;
   sla_checks: SlaChecksTable;
+  brand_posts_waiting: BrandPostsWaitingTable;
 }
 
 export type MentionRow = Selectable<MentionsTable>;

@@ -14,8 +14,8 @@ export interface JobDeps {
   config: Config;
   logger: Logger;
   slaSweep: SlaSweep;
-  /** Deletes sent Slack jobs past their retention (hourly), so the table stays small. */
-  pruneSentJobs?: () => Promise<unknown>;
+  /** Deletes what is kept for a while only (sent Slack jobs, brand posts that waited in vain), hourly. */
+  prune?: () => Promise<unknown>;
   /** Folds the statistics deltas into the rollups (one replica at a time: jobs/stats-compact.ts). */
   compactStats?: () => Promise<unknown>;
 }
@@ -33,15 +33,15 @@ export function startJobs(deps: JobDeps): Jobs {
 
   // SLA sweep: warnings, overdue pings, repeats and follow-ups (SLA_SWEEP_CRON, default every minute).
   // After a sweep, the statistics deltas are folded into the rollups (by one replica: a leader
-  // lock of its own), and at most once an hour sent Slack jobs past their retention are deleted.
+  // lock of its own), and at most once an hour what is kept for a while only is deleted.
   // Every replica may prune: deleting rows another replica deleted is a no-op.
   let prunedAt = 0;
   const sweepThenPrune = async () => {
     const r = await deps.slaSweep.sweepAsLeader();
     await deps.compactStats?.();
-    if (deps.pruneSentJobs && Date.now() - prunedAt >= 3_600_000) {
+    if (deps.prune && Date.now() - prunedAt >= 3_600_000) {
       prunedAt = Date.now();
-      await deps.pruneSentJobs();
+      await deps.prune();
     }
     return r;
   };

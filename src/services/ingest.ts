@@ -4,6 +4,7 @@ import { authorKey, lockAuthors, lockCases, openCasesOf, recordBrandResponse, wr
 import type { Db, Tx } from '../db/database.js';
 import { addEvent, addEvents, insertMentions, knownAuthors, type NewEvent } from '../db/mentions.js';
 import { insertPosts, lookupPosts, postKey, type PostKey, type StoredPost } from '../db/posts.js';
+import { keepWaiting, takeWaitingFor } from '../db/waiting-brand-posts.js';
 import type { NewMention, NewPost } from '../db/schema.js';
 import { scheduleSlaChecks } from '../db/sla.js';
 import { enqueueCardUpdates, enqueueJobs, JOB_PRIORITY, type NewJob } from '../db/slack-jobs.js';
@@ -134,9 +135,17 @@ async function ingestBatch(trx: Tx, deps: IngestDeps, items: IncomingMention[], 
   for (const { item, slot } of starts) postRows.push(postRow(item, slot.id));
   for (const [slot, list] of followUps) for (const item of list) postRows.push(postRow(item, slot.id));
   // A slot still without an id: its first post was stored meanwhile after all (not possible under the author lock).
-  await insertPosts(trx, postRows.filter((r) => r.case_id > 0));
+  const newPosts = await insertPosts(trx, postRows.filter((r) => r.case_id > 0));
   changed.push(...(await applyFollowUps(trx, deps, followUps, result)));
   changed.push(...(await applyBrandPosts(trx, deps, outbound, stored, postSlot, result, accepted, unmatched, now)));
+  // Brand posts that came before the posts they answer, which this batch stored: recorded now. They
+  // were counted when they came, so they add nothing to this batch's accepted and unmatched.
+  const arrived = await takeWaitingFor(trx, newPosts.map((p) => ({ source: p.source, externalId: p.external_id })));
+  const stillWaiting: IncomingMention[] = [];
+  changed.push(...(await applyBrandPosts(trx, deps, arrived, stored, postSlot, result, [], stillWaiting, now, { tallyUnmatched: false })));
+  // A brand post answering a post not stored (yet) waits for it rather than being dropped: the
+  // brand may answer on the network before earshot has read the customer's post.
+  await keepWaiting(trx, [...unmatched, ...stillWaiting]);
   return [...new Set(changed)];
 }
 
@@ -238,6 +247,7 @@ async function applyBrandPosts(
   accepted: IncomingMention[],
   unmatched: IncomingMention[],
   now: Date,
+  o: { tallyUnmatched: boolean } = { tallyUnmatched: true },
 ): Promise<number[]> {
   const matched: Array<{ item: IncomingMention; caseId: number }> = [];
   const seen = new Set<string>();
@@ -248,7 +258,7 @@ async function applyBrandPosts(
     const parentKey = item.inReplyTo ? postKey(item.source, item.inReplyTo) : undefined;
     const caseId = parentKey ? (postSlot.get(parentKey)?.id ?? stored.get(parentKey)?.caseId) : undefined;
     if (caseId === undefined) {
-      tally(result, item.source, 'outboundUnmatched');
+      if (o.tallyUnmatched) tally(result, item.source, 'outboundUnmatched');
       unmatched.push(item);
       continue;
     }

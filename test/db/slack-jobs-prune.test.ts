@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateToLatest, type Database } from '../../src/db/database.js';
 import { SENT_JOB_RETENTION_MS, pruneSentJobs } from '../../src/db/slack-jobs-prune.js';
 import { queueDepth } from '../../src/db/slack-jobs.js';
+import { keepWaiting, pruneWaitingBrandPosts, takeWaitingFor, WAITING_BRAND_POST_RETENTION_MS } from '../../src/db/waiting-brand-posts.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 
 let tdb: TestDatabase;
@@ -39,5 +40,17 @@ describe('pruning sent Slack jobs', () => {
     expect(left.map((r) => r.dedupe_key)).toEqual(['failed', 'pending', 'recent']);
     expect(await queueDepth(database.db)).toEqual({ pending: 1, failed: 1 });
     expect(await pruneSentJobs(database.db, { now })).toBe(0);
+  });
+});
+
+describe('pruning brand posts that waited in vain', () => {
+  it('deletes those waiting longer than the retention; a newer one keeps waiting and is still taken when its post comes', async () => {
+    const brandPost = (id: string, inReplyTo: string) => ({ source: 'facebook', externalId: id, text: 'Sorry!', author: { handle: 'brand' }, postedAt: now, inReplyTo, direction: 'outbound' as const });
+    await keepWaiting(database.db, [brandPost('b-old', 'p-old'), brandPost('b-new', 'p-new')]);
+    await database.db.updateTable('brand_posts_waiting').set({ seen_at: new Date(now.getTime() - WAITING_BRAND_POST_RETENTION_MS - 60_000) }).where('external_id', '=', 'b-old').execute();
+    expect(await pruneWaitingBrandPosts(database.db, now)).toBe(1);
+    expect(await takeWaitingFor(database.db, [{ source: 'facebook', externalId: 'p-old' }])).toEqual([]);
+    expect(await takeWaitingFor(database.db, [{ source: 'facebook', externalId: 'p-new' }])).toEqual([brandPost('b-new', 'p-new')]);
+    expect(await takeWaitingFor(database.db, [{ source: 'facebook', externalId: 'p-new' }])).toEqual([]);
   });
 });

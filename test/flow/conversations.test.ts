@@ -174,6 +174,31 @@ describe('one case per conversation', () => {
     const again = await post(sampleMention({ id: `${String(m.id)}-page`, direction: 'outbound', in_reply_to: String(m.id), text: 'We have sent a new one', posted_at: repliedAt.toISOString(), author: { handle: 'brandpage' } }));
     expect(again).toMatchObject({ accepted: 0, duplicates: 1 });
   });
+
+  it('a brand post that comes before the post it answers waits for it, and is the case\'s reply when that post arrives', async () => {
+    const postedAt = clock.now();
+    const repliedAt = new Date(postedAt.getTime() + 3 * MINUTE);
+    const customerPost = `early-${postedAt.getTime()}`;
+    const brandPost = sampleMention({ id: `${customerPost}-page`, direction: 'outbound', in_reply_to: customerPost, text: 'Sorry Pia, a new one is on its way', posted_at: repliedAt.toISOString(), author: { handle: 'brandpage' } });
+    expect(await post(brandPost)).toMatchObject({ accepted: 0, duplicates: 0 });
+    // Sent again while it waits: still waiting, once.
+    expect(await post(brandPost)).toMatchObject({ accepted: 0, duplicates: 0 });
+    const waiting = () => database.db.selectFrom('brand_posts_waiting').select(['external_id', 'in_reply_to']).where('in_reply_to', '=', customerPost).execute();
+    expect(await waiting()).toEqual([{ external_id: `${customerPost}-page`, in_reply_to: customerPost }]);
+    expect(await cases('pia')).toHaveLength(0);
+
+    clock.advance(5 * MINUTE);
+    expect(await post(sampleMention({ id: customerPost, text: 'my parcel is broken', posted_at: postedAt.toISOString(), author: { handle: 'pia' } }))).toMatchObject({ accepted: 1 });
+    await settle();
+    const [c] = await cases('pia');
+    expect(c).toMatchObject({ status: 'replied', first_response_by: null, waiting_since: null });
+    expect(c!.first_response_at?.getTime()).toBe(repliedAt.getTime());
+    expect(await waiting()).toEqual([]);
+    const responses = await database.db.selectFrom('case_responses').selectAll().where('case_id', '=', c!.id).execute();
+    expect(responses).toMatchObject([{ kind: 'first', via: 'outside', responder_id: null }]);
+    expect(cardsOf('pia')).toHaveLength(1);
+    await until(() => cardText(c!.card_ts ?? '')?.includes('outside earshot') ?? false, 'the card shows the reply made outside earshot');
+  });
 });
 
 describe('the next-response clock', () => {
