@@ -69,7 +69,7 @@ export function benchScale(argv: string[]): BenchScale {
     statsRuns: 20,
     sweepTicks: 20,
     ingestTotal: 10_000,
-    ingestRounds: 2,
+    ingestRounds: 3,
     cards: 1000,
     xPosts: 300,
     memoryMentions: 1000,
