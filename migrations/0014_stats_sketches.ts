@@ -28,12 +28,25 @@ const ORIGIN = `timestamptz '2000-01-01 00:00:00+00'`;
 const LEVEL_OF_METRIC = `case v.level when 'q' then k.metric = 'quarter' when 'a' then k.metric = 'open' else k.metric <> 'quarter' end`;
 const HISTOGRAMS = `('frt', 'frt_by', 'next_wait')`;
 
-function foldInto(target: string, source: string): string {
-  return `insert into ${target} (level, bin, metric, dim, bucket, n)
+/** 0012's levels and rule, for `down`. */
+const LEVELS_0012 = `(values ('h', interval '1 hour'), ('d', interval '1 day'), ('w', interval '7 days'), ('m', interval '28 days'), ('q', interval '15 minutes')) as v(level, width)`;
+const LEVEL_OF_METRIC_0012 = `(v.level = 'q') = (k.metric = 'quarter')`;
+
+interface Shape {
+  levels: string;
+  levelOfMetric: string;
+  /** The tables a TRUNCATE of the counted table empties of its metrics. */
+  cleared: string[];
+}
+const SHAPE: Shape = { levels: LEVELS, levelOfMetric: LEVEL_OF_METRIC, cleared: ['stats_rollup', 'stats_rollup_delta', 'stats_hist'] };
+const SHAPE_0012: Shape = { levels: LEVELS_0012, levelOfMetric: LEVEL_OF_METRIC_0012, cleared: ['stats_rollup', 'stats_rollup_delta'] };
+
+function foldInto(shape: Shape, source: string): string {
+  return `insert into stats_rollup_delta (level, bin, metric, dim, bucket, n)
     select v.level, date_bin(v.width, k.at, ${ORIGIN}), k.metric, k.dim, k.bucket, sum(k.sign)
       from (${source}) k
-      cross join lateral (select * from ${LEVELS}) v
-     where ${LEVEL_OF_METRIC} and k.at is not null
+      cross join lateral (select * from ${shape.levels}) v
+     where ${shape.levelOfMetric} and k.at is not null
      group by 1, 2, 3, 4, 5
     having sum(k.sign) <> 0`;
 }
@@ -124,6 +137,37 @@ const ADD = `
             having sum(n) <> 0) x
   $$`;
 
+/** The trigger functions of the three counted tables (same names as 0012's), for `shape`. */
+async function replaceTriggerFunctions(db: Kysely<any>, shape: Shape): Promise<void> {
+  for (const t of TABLES) {
+    const rows = (sign: number, table: string) => signed(sign, table, t.keys, t.args('r'));
+    await sql
+      .raw(
+        `create or replace function stats_${t.table}_changed() returns trigger language plpgsql as $$
+         begin
+           if tg_op = 'INSERT' then
+             ${foldInto(shape, rows(1, 'new_rows'))};
+           elsif tg_op = 'DELETE' then
+             ${foldInto(shape, rows(-1, 'old_rows'))};
+           else
+             ${foldInto(shape, `${rows(-1, 'old_rows')} union all ${rows(1, 'new_rows')}`)};
+           end if;
+           return null;
+         end $$`,
+      )
+      .execute(db);
+    await sql
+      .raw(
+        `create or replace function stats_${t.table}_truncated() returns trigger language plpgsql as $$
+         begin
+           ${shape.cleared.map((table) => `delete from ${table} where ${t.metrics};`).join('\n           ')}
+           return null;
+         end $$`,
+      )
+      .execute(db);
+  }
+}
+
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('stats_hist')
@@ -147,34 +191,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   // through the new triggers.
   await sql`lock table mentions, posts, case_responses, stats_rollup, stats_rollup_delta in share row exclusive mode`.execute(db);
   await sql.raw(mentionKeys('function')).execute(db);
-  for (const t of TABLES) {
-    await sql
-      .raw(
-        `create or replace function stats_${t.table}_changed() returns trigger language plpgsql as $$
-         begin
-           if tg_op = 'INSERT' then
-             ${foldInto('stats_rollup_delta', signed(1, 'new_rows', t.keys, t.args('r')))};
-           elsif tg_op = 'DELETE' then
-             ${foldInto('stats_rollup_delta', signed(-1, 'old_rows', t.keys, t.args('r')))};
-           else
-             ${foldInto('stats_rollup_delta', `${signed(-1, 'old_rows', t.keys, t.args('r'))} union all ${signed(1, 'new_rows', t.keys, t.args('r'))}`)};
-           end if;
-           return null;
-         end $$`,
-      )
-      .execute(db);
-    await sql
-      .raw(
-        `create or replace function stats_${t.table}_truncated() returns trigger language plpgsql as $$
-         begin
-           delete from stats_rollup where ${t.metrics};
-           delete from stats_rollup_delta where ${t.metrics};
-           delete from stats_hist where ${t.metrics};
-           return null;
-         end $$`,
-      )
-      .execute(db);
-  }
+  await replaceTriggerFunctions(db, SHAPE);
 
   // The compacted histogram keys become packed rows (pending deltas stay: the compaction folds them).
   await sql
@@ -204,38 +221,8 @@ export async function up(db: Kysely<any>): Promise<void> {
 
 export async function down(db: Kysely<any>): Promise<void> {
   // Back to 0012's shape: the histograms one row per bucket again, no all-time level.
-  const LEVELS_0012 = `(values ('h', interval '1 hour'), ('d', interval '1 day'), ('w', interval '7 days'), ('m', interval '28 days'), ('q', interval '15 minutes')) as v(level, width)`;
   await sql`lock table mentions, posts, case_responses, stats_rollup, stats_rollup_delta in share row exclusive mode`.execute(db);
-  for (const t of TABLES) {
-    const fold = (source: string) =>
-      `insert into stats_rollup_delta (level, bin, metric, dim, bucket, n)
-        select v.level, date_bin(v.width, k.at, ${ORIGIN}), k.metric, k.dim, k.bucket, sum(k.sign)
-          from (${source}) k cross join lateral (select * from ${LEVELS_0012}) v
-         where (v.level = 'q') = (k.metric = 'quarter') and k.at is not null
-         group by 1, 2, 3, 4, 5 having sum(k.sign) <> 0`;
-    await sql
-      .raw(
-        `create or replace function stats_${t.table}_changed() returns trigger language plpgsql as $$
-         begin
-           if tg_op = 'INSERT' then ${fold(signed(1, 'new_rows', t.keys, t.args('r')))};
-           elsif tg_op = 'DELETE' then ${fold(signed(-1, 'old_rows', t.keys, t.args('r')))};
-           else ${fold(`${signed(-1, 'old_rows', t.keys, t.args('r'))} union all ${signed(1, 'new_rows', t.keys, t.args('r'))}`)};
-           end if;
-           return null;
-         end $$`,
-      )
-      .execute(db);
-    await sql
-      .raw(
-        `create or replace function stats_${t.table}_truncated() returns trigger language plpgsql as $$
-         begin
-           delete from stats_rollup where ${t.metrics};
-           delete from stats_rollup_delta where ${t.metrics};
-           return null;
-         end $$`,
-      )
-      .execute(db);
-  }
+  await replaceTriggerFunctions(db, SHAPE_0012);
   await sql`
     insert into stats_rollup (level, bin, metric, dim, bucket, n)
     select h.level, h.bin, h.metric, h.dim, e.bucket, e.n from stats_hist h cross join lateral stats_sketch_entries(h.counts) e
