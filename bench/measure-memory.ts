@@ -39,6 +39,13 @@ export async function measureMemory(dbEnv: Record<string, string>, o: { mentions
     }
     const end = bot.memory();
     samples.sort((a, b) => a - b);
+    // Where it is, from the bot's own metrics: V8's heap, and memory outside it (for the embedded
+    // database, mostly PGlite's WebAssembly memory, which never shrinks once grown).
+    const metrics = await fetch(`${bot.url}/metrics`).then((r) => r.text()).catch(() => '');
+    const metric = (name: string) => {
+      const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+]+)$`, 'm').exec(metrics);
+      return m ? Math.round(Number(m[1]) / 104_857.6) / 10 : null;
+    };
     const mb = (kb: number | undefined) => (kb === undefined || Number.isNaN(kb) ? null : Math.round(kb / 102.4) / 10);
     return {
       process: bot.how === 'dist' ? `node ${(o.nodeArgs ?? PRODUCTION_NODE_ARGS).join(' ')} dist/src/main.js` : 'node --import tsx src/main.ts (no fresh build)',
@@ -47,6 +54,9 @@ export async function measureMemory(dbEnv: Record<string, string>, o: { mentions
       rss_at_start_mb: mb(atStart?.rssKb),
       rss_mb: mb(samples[Math.floor(samples.length / 2)]),
       peak_rss_mb: mb(end?.hwmKb),
+      heap_used_mb: metric('earshot_nodejs_heap_size_used_bytes'),
+      heap_total_mb: metric('earshot_nodejs_heap_size_total_bytes'),
+      external_mb: metric('earshot_nodejs_external_memory_bytes'),
     };
   } finally {
     await bot.stop();
