@@ -13,16 +13,16 @@ import type { Executor } from './database.js';
  * rows at the edges go through the same key functions as the triggers, so both agree by
  * construction. Pending deltas (not yet compacted) are read beside the rollups in the same snapshot.
  *
- * One statement of one shape whatever the period: the spans are array parameters, each read by an
- * index range scan (a lateral join), so the planner's work does not grow with the spans. The
- * histograms leave the database packed and are added up here (a few hundred rows of bytes, instead
- * of a row per bucket summed, sorted and windowed by the executor).
+ * One statement of one shape whatever the period: its bins are one array parameter, joined by
+ * equality on the primary key, so the planner's work does not grow with the bins. The histograms
+ * leave the database packed and are added up here (a few hundred rows of bytes, instead of a row
+ * per bucket summed, sorted and windowed by the executor).
  *
  * Counts are summed as float8, exact for integers below 2^53: a sum of bigints is a numeric, whose
  * arithmetic was most of the executor's time (more so in the embedded database's WebAssembly).
  *
- * Raw SQL: the key functions are set-returning SQL functions joined laterally, and the spans are
- * arrays of ranges.
+ * Raw SQL: the key functions are set-returning SQL functions joined laterally, and the bins come
+ * as arrays.
  */
 
 /** A count of one key over a period (dim '' is the team's total). */
@@ -46,7 +46,7 @@ export interface RollupPeriod {
 
 /** The histograms among the metrics (stored in stats_hist). */
 export const HISTOGRAM_METRICS: readonly string[] = ['frt', 'frt_by', 'next_wait'];
-const HISTOGRAMS = sql.raw(`('frt', 'frt_by', 'next_wait')`);
+const HISTOGRAMS = sql.raw(`(${HISTOGRAM_METRICS.map((m) => `'${m}'`).join(', ')})`);
 
 const NONE = sql`false`;
 
